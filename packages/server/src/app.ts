@@ -1,0 +1,112 @@
+/**
+ * `buildApp(config, deps)` assembles a Fastify instance without listening: tests start it on a
+ * free port, main.ts on the configured one. Plugins load in order: infrastructure (validation,
+ * errors, security headers, rate limit, OpenAPI) → services → routes.
+ */
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import type { Pool } from './db/pool.js';
+import { AppError } from './errors.js';
+import {
+  clientErrorHandler,
+  registerErrorHandling,
+  sendError,
+  toAppError,
+} from './http/error-handler.js';
+import { healthRoutes } from './http/health.routes.js';
+import type { App } from './http/types.js';
+import { registerOpenApi } from './http/openapi.js';
+import { validatorCompiler } from './http/validation.js';
+import { Lifecycle } from './lifecycle.js';
+
+export interface AppDeps {
+  pool: Pool;
+  log: Logger;
+  lifecycle?: Lifecycle;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
+  const logger: FastifyBaseLogger = deps.log;
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // Echo a well-formed client X-Request-Id; otherwise make one.
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Draining is handled by Lifecycle: in-flight and keep-alive requests still get real answers.
+    return503OnClosing: false,
+    clientErrorHandler,
+    frameworkErrors: (err, _request, reply) => {
+      void sendError(reply, toAppError(err));
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const lifecycle = deps.lifecycle ?? new Lifecycle();
+  const ctx: AppContext = {
+    config,
+    log: deps.log,
+    pool: deps.pool,
+    lifecycle,
+    readinessChecks: { database: () => deps.pool.query('SELECT 1') },
+  };
+
+  app.setValidatorCompiler(validatorCompiler);
+  registerErrorHandling(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // An empty body with a JSON content type is "no body" (many clients send the header anyway);
+  // everything else goes through Fastify's prototype-poisoning-safe parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    void parseJson(request, text, done);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https:', 'http:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        // Parley is often run on plain http inside a network; TLS is the proxy's decision.
+        upgradeInsecureRequests: null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimitApiPerMin,
+    timeWindow: '1 minute',
+    allowList: (request) => ['/health', '/livez', '/readyz', '/metrics'].includes(request.url),
+    errorResponseBuilder: (_request, context) =>
+      new AppError(
+        'rate_limited',
+        `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
+  });
+  await registerOpenApi(app, config);
+
+  await app.register(healthRoutes, { ctx });
+
+  return app;
+}

@@ -1,0 +1,17 @@
+/**
+ * The composition root's product: everything a transport adapter needs, wired once in app.ts.
+ * Route plugins receive it as an option; nothing reaches for a global.
+ */
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Pool } from './db/pool.js';
+import type { Lifecycle } from './lifecycle.js';
+
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  pool: Pool;
+  lifecycle: Lifecycle;
+  /** Named readiness checks run by /readyz; each rejects when its dependency does not answer. */
+  readinessChecks: Record<string, () => Promise<unknown>>;
+}

@@ -1,0 +1,13 @@
+/**
+ * The ordered list of migrations. Add a file `NNNN-name.ts` exporting `sql` and list it here;
+ * never edit one that has shipped. Stay within PostgreSQL 15 features (DESIGN.md).
+ */
+import * as initial from './0001-initial.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial.sql }];
