@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import type { Pool } from './db/pool.js';
+import type { EventPublisher } from './domain/event-log.js';
 import { AppError } from './errors.js';
 import {
   clientErrorHandler,
@@ -29,6 +30,7 @@ export interface AppDeps {
   pool: Pool;
   log: Logger;
   lifecycle?: Lifecycle;
+  events?: EventPublisher;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -61,6 +63,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     log: deps.log,
     pool: deps.pool,
     lifecycle,
+    // Until the realtime hub is wired (issue 5), committed events have no local subscribers.
+    events: deps.events ?? { publish: () => undefined },
     readinessChecks: { database: () => deps.pool.query('SELECT 1') },
   };
 

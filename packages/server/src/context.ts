@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Pool } from './db/pool.js';
+import type { EventPublisher } from './domain/event-log.js';
 import type { Lifecycle } from './lifecycle.js';
 
 export interface AppContext {
@@ -12,6 +13,8 @@ export interface AppContext {
   log: Logger;
   pool: Pool;
   lifecycle: Lifecycle;
+  /** Committed room events go here for delivery (realtime hub / broker). */
+  events: EventPublisher;
   /** Named readiness checks run by /readyz; each rejects when its dependency does not answer. */
   readinessChecks: Record<string, () => Promise<unknown>>;
 }
