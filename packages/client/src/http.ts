@@ -12,6 +12,11 @@ export class ParleyError extends Error {
   ) {
     super(message);
   }
+
+  /** Worth retrying with the same idempotency key: the server was busy or failed transiently. */
+  get retryable(): boolean {
+    return this.status === 429 || this.status === 502 || this.status === 503 || this.status === 504;
+  }
 }
 
 export interface RequestOptions {
@@ -28,23 +33,36 @@ export interface HttpResponse<T> {
   body: T;
 }
 
+export type FetchLike = (input: URL, init: RequestInit) => Promise<Response>;
+
 /**
- * Low-level JSON-over-HTTP transport: base URL, bearer token, error decoding. Higher-level SDK
- * calls are built on `request`.
+ * JSON over HTTP: base URL, bearer token, error decoding. Knows nothing of Parley's resources;
+ * `ParleyClient` builds the API on top of it.
  */
 export class HttpTransport {
+  token: string | undefined;
+
   constructor(
     readonly baseUrl: string,
-    public token?: string,
-    private readonly fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis),
-  ) {}
+    token?: string,
+    private readonly fetchImpl: FetchLike = (input, init) => globalThis.fetch(input, init),
+    /** Browsers using the session cookie send credentials and the CSRF header. */
+    private readonly credentials?: RequestCredentials,
+    private readonly extraHeaders: () => Record<string, string> = () => ({}),
+  ) {
+    this.token = token;
+  }
 
   async request<T>(path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
     const url = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(options.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...this.extraHeaders(),
+      ...options.headers,
+    };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: string | undefined;
     if (options.body !== undefined) {
@@ -56,9 +74,15 @@ export class HttpTransport {
       headers,
       body,
       signal: options.signal,
+      ...(this.credentials ? { credentials: this.credentials } : {}),
     });
     const text = await res.text();
-    const parsed: unknown = text ? JSON.parse(text) : undefined;
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
     if (!res.ok) {
       const err = (parsed as ErrorBody | undefined)?.error;
       const retry = res.headers.get('retry-after');
