@@ -25,12 +25,18 @@ import type { App } from './http/types.js';
 import { registerOpenApi } from './http/openapi.js';
 import { validatorCompiler } from './http/validation.js';
 import { Lifecycle } from './lifecycle.js';
+import { registerHttpInstrumentation } from './observability/http-instrumentation.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { metricsRoutes } from './observability/metrics.routes.js';
+import { instrumentPool } from './observability/pool-metrics.js';
 
 export interface AppDeps {
   pool: Pool;
   log: Logger;
   lifecycle?: Lifecycle;
   events?: EventPublisher;
+  /** Created here when absent; pass one in when parts built before the app must record. */
+  metrics?: Metrics;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -58,6 +64,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const lifecycle = deps.lifecycle ?? new Lifecycle();
+  const metrics = deps.metrics ?? createMetrics(deps.pool);
+  instrumentPool(deps.pool, metrics);
   const ctx: AppContext = {
     config,
     log: deps.log,
@@ -65,6 +73,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     lifecycle,
     // Until the realtime hub is wired (issue 5), committed events have no local subscribers.
     events: deps.events ?? { publish: () => undefined },
+    metrics,
     readinessChecks: { database: () => deps.pool.query('SELECT 1') },
   };
 
@@ -73,6 +82,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerHttpInstrumentation(app, metrics);
 
   // An empty body with a JSON content type is "no body" (many clients send the header anyway);
   // everything else goes through Fastify's prototype-poisoning-safe parser.
@@ -102,6 +112,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     max: config.rateLimitApiPerMin,
     timeWindow: '1 minute',
     allowList: (request) => ['/health', '/livez', '/readyz', '/metrics'].includes(request.url),
+    onExceeded: () => metrics.rateLimitRejections.inc({ scope: 'api' }),
     errorResponseBuilder: (_request, context) =>
       new AppError(
         'rate_limited',
@@ -111,6 +122,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await registerOpenApi(app, config);
 
   await app.register(healthRoutes, { ctx });
+  await app.register(metricsRoutes, { metrics });
 
   return app;
 }

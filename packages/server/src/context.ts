@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { EventPublisher } from './domain/event-log.js';
 import type { Lifecycle } from './lifecycle.js';
+import type { Metrics } from './observability/metrics.js';
 
 export interface AppContext {
   config: Config;
@@ -15,6 +16,8 @@ export interface AppContext {
   lifecycle: Lifecycle;
   /** Committed room events go here for delivery (realtime hub / broker). */
   events: EventPublisher;
+  /** Prometheus metrics of this app (one registry per app); see observability/metrics.ts. */
+  metrics: Metrics;
   /** Named readiness checks run by /readyz; each rejects when its dependency does not answer. */
   readinessChecks: Record<string, () => Promise<unknown>>;
 }
