@@ -12,6 +12,7 @@ import { migrate } from './db/migrate.js';
 import { openStorage } from './db/storage.js';
 import { Lifecycle } from './lifecycle.js';
 import { createLogger } from './observability/logger.js';
+import { tracingState } from './observability/tracing-state.js';
 import { VERSION } from './version.js';
 
 dotenv.config({ quiet: true });
@@ -28,6 +29,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config);
+  if (config.otelEndpoint && !tracingState.tracing) {
+    log.warn(
+      'OTEL_EXPORTER_OTLP_ENDPOINT is set but tracing is not loaded: start node with --import ./packages/server/dist/observability/instrument.js (npm start does)',
+    );
+  }
   const startedAt = Date.now();
   const storage = await openStorage(config, log);
   const lifecycle = new Lifecycle();
@@ -42,6 +48,10 @@ async function main(): Promise<void> {
       await lifecycle.beginDrain();
       if (running.app) await closeWithin(running.app, config.shutdownTimeoutMs);
       await storage.close();
+      // Last, so spans of the drain itself are exported too.
+      await tracingState.tracing
+        ?.shutdown()
+        .catch((e: unknown) => log.warn({ err: e }, 'trace flush failed'));
       log.info('shutdown complete');
     },
   );
