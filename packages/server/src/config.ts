@@ -159,6 +159,18 @@ export const SPEC = {
     list,
     'Hosts link previews may fetch even when private (tests only)',
   ),
+  unfurlTimeoutMs: v(
+    'UNFURL_TIMEOUT_MS',
+    3000,
+    int(100, 60_000),
+    'Deadline for fetching a link preview (DNS, redirects and body), ms',
+  ),
+  unfurlMaxBytes: v(
+    'UNFURL_MAX_BYTES',
+    524_288,
+    int(1024, 10_485_760),
+    'Link previews read at most this many bytes of a page',
+  ),
   otelEndpoint: v(
     'OTEL_EXPORTER_OTLP_ENDPOINT',
     undefined as string | undefined,

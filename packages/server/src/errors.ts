@@ -17,6 +17,10 @@ export const ERROR_STATUS = {
   idempotency_key_reused: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** Link preview: the URL's target is private, loopback, link-local or otherwise refused. */
+  url_not_allowed: 422,
+  /** Link preview: the page could not be fetched (timeout, HTTP error, not HTML). */
+  unfurl_failed: 422,
   rate_limited: 429,
   header_too_large: 431,
   internal: 500,
