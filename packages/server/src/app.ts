@@ -20,7 +20,13 @@ import {
   sendError,
   toAppError,
 } from './http/error-handler.js';
+import { createIdentity } from './domain/auth/index.js';
+import { registerAuth } from './http/auth.js';
 import { healthRoutes } from './http/health.routes.js';
+import { identityAuthRoutes } from './http/identity-auth.routes.js';
+import { identityMeRoutes } from './http/identity-me.routes.js';
+import { identityTokenRoutes } from './http/identity-tokens.routes.js';
+import { identityUserRoutes } from './http/identity-users.routes.js';
 import type { App } from './http/types.js';
 import { registerOpenApi } from './http/openapi.js';
 import { validatorCompiler } from './http/validation.js';
@@ -64,6 +70,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const lifecycle = deps.lifecycle ?? new Lifecycle();
+  // Until the realtime hub is wired (issue 5), committed events have no local subscribers.
+  const events = deps.events ?? { publish: () => undefined };
+  const identity = await createIdentity({ config, pool: deps.pool, log: deps.log, events });
   const metrics = deps.metrics ?? createMetrics(deps.pool);
   instrumentPool(deps.pool, metrics);
   const ctx: AppContext = {
@@ -71,8 +80,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     log: deps.log,
     pool: deps.pool,
     lifecycle,
-    // Until the realtime hub is wired (issue 5), committed events have no local subscribers.
-    events: deps.events ?? { publish: () => undefined },
+    events,
+    ...identity,
     metrics,
     readinessChecks: { database: () => deps.pool.query('SELECT 1') },
   };
@@ -120,8 +129,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       ),
   });
   await registerOpenApi(app, config);
+  await registerAuth(app, ctx);
 
   await app.register(healthRoutes, { ctx });
+  await app.register(identityAuthRoutes, { ctx });
+  await app.register(identityMeRoutes, { ctx });
+  await app.register(identityTokenRoutes, { ctx });
+  await app.register(identityUserRoutes, { ctx });
   await app.register(metricsRoutes, { metrics });
 
   return app;

@@ -3,6 +3,7 @@
  * Nothing below this module reads `process.env`. Each variable is declared once in `SPEC`, which
  * drives parsing, the error messages, and the `.env.example` check in the tests.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 type Parser<T> = (raw: string) => T;
@@ -140,6 +141,30 @@ export const SPEC = {
     int(1, 1_000_000),
     'Login/register/guest attempts per IP and per username per minute',
   ),
+  passwordHashMemoryKib: v(
+    'PASSWORD_HASH_MEMORY_KIB',
+    19_456,
+    int(1024, 4_194_304),
+    'argon2id memory cost per password hash, KiB (OWASP: 19456 with time cost 2)',
+  ),
+  passwordHashTimeCost: v(
+    'PASSWORD_HASH_TIME_COST',
+    2,
+    int(1, 20),
+    'argon2id passes per password hash',
+  ),
+  apiTokensMaxPerUser: v(
+    'API_TOKENS_MAX_PER_USER',
+    100,
+    int(1, 100_000),
+    'Active personal API tokens one user may hold',
+  ),
+  cookieSecure: v(
+    'COOKIE_SECURE',
+    'auto' as 'auto' | 'true' | 'false',
+    oneOf('auto', 'true', 'false'),
+    'Secure flag on session cookies; auto = when the request came over TLS (see TRUST_PROXY)',
+  ),
   rateLimitApiPerMin: v(
     'RATE_LIMIT_API_PER_MIN',
     1200,
@@ -210,5 +235,15 @@ export function loadConfig(env: Record<string, string | undefined>, version = '0
 
 /** Defaults plus overrides: what tests use to build an app without touching the environment. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), logLevel: 'silent', port: 0, host: '127.0.0.1', ...overrides };
+  return {
+    ...loadConfig({}),
+    logLevel: 'silent',
+    port: 0,
+    host: '127.0.0.1',
+    // Tests never write a generated secret into ./data, and register many users from one IP:
+    // tests of the auth limits lower this again explicitly.
+    jwtSecret: randomBytes(32).toString('base64url'),
+    rateLimitAuthPerMin: 1_000_000,
+    ...overrides,
+  };
 }

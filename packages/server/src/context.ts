@@ -5,7 +5,10 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Pool } from './db/pool.js';
+import type { ApiTokenService } from './domain/auth/api-token.service.js';
+import type { AuthService } from './domain/auth/auth.service.js';
 import type { EventPublisher } from './domain/event-log.js';
+import type { UserService } from './domain/users/user.service.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Metrics } from './observability/metrics.js';
 
@@ -18,6 +21,10 @@ export interface AppContext {
   events: EventPublisher;
   /** Prometheus metrics of this app (one registry per app); see observability/metrics.ts. */
   metrics: Metrics;
+  /** Logins, sessions and credential checks (`authenticateToken` for every transport). */
+  auth: AuthService;
+  users: UserService;
+  apiTokens: ApiTokenService;
   /** Named readiness checks run by /readyz; each rejects when its dependency does not answer. */
   readinessChecks: Record<string, () => Promise<unknown>>;
 }

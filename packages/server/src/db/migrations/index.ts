@@ -3,6 +3,7 @@
  * never edit one that has shipped. Stay within PostgreSQL 15 features (DESIGN.md).
  */
 import * as initial from './0001-initial.js';
+import * as identity from './0002-identity.js';
 
 export interface Migration {
   version: number;
@@ -10,4 +11,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial.sql }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initial.sql },
+  { version: 2, name: 'identity', sql: identity.sql },
+];

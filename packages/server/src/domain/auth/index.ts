@@ -1,0 +1,55 @@
+/**
+ * Wires identity: the password hasher, access-token signer, attempt limiter and the services
+ * built on them. Called once from the composition root (app.ts); the CLI builds only what it needs.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import type { Pool } from '../../db/pool.js';
+import type { EventPublisher } from '../event-log.js';
+import { UserService } from '../users/user.service.js';
+import { AccessTokens } from './access-token.js';
+import { ApiTokenService } from './api-token.service.js';
+import { AttemptLimiter } from './attempt-limiter.js';
+import { AuthService } from './auth.service.js';
+import { Authenticator } from './authenticator.js';
+import { loadJwtSecret } from './jwt-secret.js';
+import { PasswordHasher } from './password.js';
+
+export interface Identity {
+  auth: AuthService;
+  users: UserService;
+  apiTokens: ApiTokenService;
+}
+
+export function createPasswordHasher(config: Config): PasswordHasher {
+  return new PasswordHasher({
+    memoryKib: config.passwordHashMemoryKib,
+    timeCost: config.passwordHashTimeCost,
+  });
+}
+
+export async function createIdentity(deps: {
+  config: Config;
+  pool: Pool;
+  log: Logger;
+  events: EventPublisher;
+}): Promise<Identity> {
+  const { config, pool, log, events } = deps;
+  const secret = await loadJwtSecret(config, log);
+  const passwords = createPasswordHasher(config);
+  const attempts = new AttemptLimiter(config.rateLimitAuthPerMin);
+  const tokens = new AccessTokens(secret, config.accessTokenTtlS);
+  const users = new UserService({ pool, events, passwords, attempts, config });
+  const authenticator = new Authenticator(pool, tokens, secret);
+  const auth = new AuthService({
+    pool,
+    log,
+    config,
+    users,
+    passwords,
+    tokens,
+    attempts,
+    authenticator,
+  });
+  return { auth, users, apiTokens: new ApiTokenService(pool, config) };
+}
