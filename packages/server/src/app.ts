@@ -29,6 +29,7 @@ import { identityTokenRoutes } from './http/identity-tokens.routes.js';
 import { identityUserRoutes } from './http/identity-users.routes.js';
 import type { App } from './http/types.js';
 import { registerOpenApi } from './http/openapi.js';
+import { unfurlRoutes } from './http/unfurl.routes.js';
 import { validatorCompiler } from './http/validation.js';
 import { Lifecycle } from './lifecycle.js';
 import { registerHttpInstrumentation } from './observability/http-instrumentation.js';
@@ -132,6 +133,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await registerAuth(app, ctx);
 
   await app.register(healthRoutes, { ctx });
+  await app.register(unfurlRoutes, { ctx });
   await app.register(identityAuthRoutes, { ctx });
   await app.register(identityMeRoutes, { ctx });
   await app.register(identityTokenRoutes, { ctx });
