@@ -32,6 +32,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { unfurlRoutes } from './http/unfurl.routes.js';
 import { validatorCompiler } from './http/validation.js';
 import { Lifecycle } from './lifecycle.js';
+import { createRealtime } from './realtime/realtime.js';
 import { registerHttpInstrumentation } from './observability/http-instrumentation.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoutes } from './observability/metrics.routes.js';
@@ -71,8 +72,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const lifecycle = deps.lifecycle ?? new Lifecycle();
-  // Until the realtime hub is wired (issue 5), committed events have no local subscribers.
-  const events = deps.events ?? { publish: () => undefined };
+  // The realtime hub delivers committed events (docs/REALTIME.md); tests may pass their own.
+  const realtime = createRealtime(config, deps.pool, deps.log);
+  const events = deps.events ?? realtime.hub;
   const identity = await createIdentity({ config, pool: deps.pool, log: deps.log, events });
   const metrics = deps.metrics ?? createMetrics(deps.pool);
   instrumentPool(deps.pool, metrics);
@@ -84,8 +86,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     events,
     ...identity,
     metrics,
-    readinessChecks: { database: () => deps.pool.query('SELECT 1') },
+    realtime,
+    readinessChecks: {
+      database: () => deps.pool.query('SELECT 1'),
+      ...(realtime.brokerCheck ? { broker: realtime.brokerCheck } : {}),
+    },
   };
+  // Started before any route accepts a connection; stopped after the transports closed theirs
+  // (their onClose hooks run first: Fastify runs onClose in reverse registration order).
+  await realtime.start();
+  app.addHook('onClose', async () => realtime.stop());
 
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);

@@ -129,6 +129,36 @@ export const SPEC = {
   trustProxy: v('TRUST_PROXY', false, bool, 'Trust X-Forwarded-* from a reverse proxy'),
   bodyLimitBytes: v('BODY_LIMIT_BYTES', 65_536, int(1024, 10_485_760), 'Request body limit'),
   ssePingS: v('SSE_PING_S', 30, int(1, 3600), 'Seconds between SSE ping events'),
+  redisPrefix: v(
+    'REDIS_PREFIX',
+    'parley:',
+    str,
+    'Prefix of every Redis key and pub/sub channel (several deployments can share one Redis)',
+  ),
+  realtimeReconcileMs: v(
+    'REALTIME_RECONCILE_MS',
+    1000,
+    int(50, 60_000),
+    'How often each node compares delivered seqs with the database (bounds delivery after a lost publish)',
+  ),
+  realtimeQueueBytes: v(
+    'REALTIME_QUEUE_BYTES',
+    1_048_576,
+    int(1024, 1_073_741_824),
+    'Outbound queue per realtime connection; past it the client gets resync',
+  ),
+  wsPingS: v(
+    'WS_PING_S',
+    30,
+    int(1, 3600),
+    'Seconds between WebSocket pings (dead peers are cut after two)',
+  ),
+  presenceTtlS: v(
+    'PRESENCE_TTL_S',
+    60,
+    int(2, 3600),
+    'Presence entry lifetime without a heartbeat',
+  ),
   shutdownTimeoutMs: v(
     'SHUTDOWN_TIMEOUT_MS',
     10_000,

@@ -11,6 +11,7 @@ import type { EventPublisher } from './domain/event-log.js';
 import type { UserService } from './domain/users/user.service.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Metrics } from './observability/metrics.js';
+import type { Realtime } from './realtime/realtime.js';
 
 export interface AppContext {
   config: Config;
@@ -25,6 +26,8 @@ export interface AppContext {
   auth: AuthService;
   users: UserService;
   apiTokens: ApiTokenService;
+  /** Hub (fan-out, catch-up, long-poll waits) and presence; see realtime/realtime.ts. */
+  realtime: Realtime;
   /** Named readiness checks run by /readyz; each rejects when its dependency does not answer. */
   readinessChecks: Record<string, () => Promise<unknown>>;
 }

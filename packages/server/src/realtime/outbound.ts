@@ -1,0 +1,42 @@
+/**
+ * A frame encoded once per broadcast (STYLE.md principle 6): the JSON text is produced when the
+ * frame is created (or taken verbatim from the broker) and its UTF-8 bytes at most once, then the
+ * same string/buffer is written to every recipient. Transports add their own framing around it
+ * (a WebSocket text frame, an SSE `event:`/`id:`/`data:` block) without re-serialising.
+ */
+import type { RoomEvent } from '@parley/protocol';
+
+export class Outbound {
+  #bytes: Buffer | undefined;
+  /** Per-transport encodings shared by all recipients (e.g. an SSE block with a per-room id). */
+  readonly cache = new Map<string, string>();
+
+  private constructor(
+    /** The SSE event name: the room event type (`message.created`) or the frame type. */
+    readonly name: string,
+    readonly json: string,
+    readonly roomId: string | undefined,
+    /** Set for room events only: the room's seq, the resume cursor. */
+    readonly seq: number | undefined,
+    /** The user who caused a signal (typing is not echoed to that user's own sockets). */
+    readonly fromUser: string | undefined,
+    /** The decoded event, for hub-side decisions (membership changes); never re-serialised. */
+    readonly event: RoomEvent | undefined,
+  ) {}
+
+  static event(event: RoomEvent, json = JSON.stringify(event)): Outbound {
+    return new Outbound(event.event, json, event.room_id, event.seq, undefined, event);
+  }
+
+  /** Any other server frame (typing, read, presence, resync, ack, error, ready, pong…). */
+  static frame<F extends { type: string; room_id?: string; user_id?: string }>(
+    frame: F,
+    json = JSON.stringify(frame),
+  ): Outbound {
+    return new Outbound(frame.type, json, frame.room_id, undefined, frame.user_id, undefined);
+  }
+
+  get bytes(): Buffer {
+    return (this.#bytes ??= Buffer.from(this.json, 'utf8'));
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Presence service: online/offline per user, broadcast to the connections that share a room with
+ * them. Transports call `connected` / `disconnected` for each authenticated connection. A
+ * heartbeat every TTL/3 refreshes this node's entries (and re-announces a user the store had
+ * expired, e.g. after a Redis restart); a sweep at the same pace announces users whose entries all
+ * expired (clients that vanished with a crashed node). On shutdown (`stop`) this node's entries are
+ * removed at once, so its users show offline without waiting for the TTL.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Hub } from './hub.js';
+import type { EventLogReader } from './log.repository.js';
+import type { PresenceStore } from './presence-store.js';
+import type { Subscription } from './subscription.js';
+
+export class Presence {
+  readonly #node = randomBytes(4).toString('hex');
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: PresenceStore,
+    private readonly hub: Hub,
+    private readonly reader: EventLogReader,
+    private readonly log: Logger,
+    private readonly ttlMs: number,
+  ) {}
+
+  start(): void {
+    this.#timer = setInterval(() => void this.#tick(), Math.max(100, this.ttlMs / 3));
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    const all = [...this.hub.users.values()].flatMap((subs) => [...subs]);
+    await Promise.allSettled(all.map((sub) => this.disconnected(sub)));
+    await this.store.close();
+  }
+
+  async connected(sub: Subscription): Promise<void> {
+    await this.#guard(async () => {
+      if (await this.store.connect(sub.userId, this.#connId(sub), this.ttlMs))
+        await this.#announce(sub.userId, 'online');
+    });
+  }
+
+  async disconnected(sub: Subscription): Promise<void> {
+    await this.#guard(async () => {
+      if (await this.store.disconnect(sub.userId, this.#connId(sub)))
+        await this.#announce(sub.userId, 'offline');
+    });
+  }
+
+  online(userIds: readonly string[]): Promise<Set<string>> {
+    return this.store.online(userIds);
+  }
+
+  async #tick(): Promise<void> {
+    await this.#guard(async () => {
+      for (const subs of this.hub.users.values()) {
+        for (const sub of subs) {
+          if (await this.store.connect(sub.userId, this.#connId(sub), this.ttlMs))
+            await this.#announce(sub.userId, 'online');
+        }
+      }
+      for (const userId of await this.store.sweep()) await this.#announce(userId, 'offline');
+    });
+  }
+
+  async #announce(userId: string, status: 'online' | 'offline'): Promise<void> {
+    const rooms = (await this.reader.memberships([userId])).get(userId) ?? [];
+    this.hub.announcePresence(userId, status, rooms);
+  }
+
+  #connId(sub: Subscription): string {
+    return `${this.#node}:${sub.id}`;
+  }
+
+  async #guard(fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.log.warn({ err }, 'presence update failed; the next heartbeat retries');
+    }
+  }
+}
