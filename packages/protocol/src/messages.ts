@@ -1,11 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 export const MAX_TEXT_LENGTH = 4000;
+/*
+ * Content branches deliberately do not set `additionalProperties: false`: the server validates
+ * with Ajv's `removeAdditional`, which strips "additional" properties while trying each branch of
+ * a union, so `{type:"image", url}` would lose its `url` on the text branch and fail every branch.
+ * Unknown properties are instead dropped by the domain, which rebuilds content from known fields.
+ */
 const HttpUrl = Type.String({ maxLength: 2048, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s]+$' });
 
 export const TextContent = Type.Object(
   { type: Type.Literal('text'), text: Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH }) },
-  { additionalProperties: false },
+  { title: 'TextContent' },
 );
 export const ImageContent = Type.Object(
   {
@@ -15,7 +21,7 @@ export const ImageContent = Type.Object(
     height: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     alt: Type.Optional(Type.String({ maxLength: 1000 })),
   },
-  { additionalProperties: false },
+  { title: 'ImageContent' },
 );
 export const VideoContent = Type.Object(
   {
@@ -23,7 +29,7 @@ export const VideoContent = Type.Object(
     url: HttpUrl,
     source: Type.Optional(Type.String({ maxLength: 100 })),
   },
-  { additionalProperties: false },
+  { title: 'VideoContent' },
 );
 export const Content = Type.Union([TextContent, ImageContent, VideoContent], { title: 'Content' });
 export type Content = Static<typeof Content>;
@@ -31,7 +37,11 @@ export type Content = Static<typeof Content>;
 export const Reaction = Type.Object({
   emoji: Type.String(),
   count: Type.Integer(),
-  me: Type.Boolean(),
+  me: Type.Boolean({
+    description:
+      'whether the caller reacted with this emoji; always false inside events (which every member ' +
+      'receives alike): clients track their own reactions from reaction.* events (user_id)',
+  }),
 });
 
 export const Message = Type.Object(
@@ -54,3 +64,54 @@ export const Message = Type.Object(
   { title: 'Message' },
 );
 export type Message = Static<typeof Message>;
+
+/* ---- Requests and responses of the Messages routes (API.md "Messages") ---- */
+
+export const MAX_HISTORY_LIMIT = 200;
+
+/** `{content, reply_to?}`, or the shorthand `{text, reply_to?}`; exactly one of the two. */
+export const SendMessageBody = Type.Object(
+  {
+    content: Type.Optional(Content),
+    text: Type.Optional(
+      Type.String({ maxLength: MAX_TEXT_LENGTH, description: 'shorthand for a text content' }),
+    ),
+    reply_to: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+  },
+  { title: 'SendMessageBody' },
+);
+export type SendMessageBody = Static<typeof SendMessageBody>;
+
+export const EditMessageBody = Type.Object(
+  {
+    content: Type.Optional(Content),
+    text: Type.Optional(Type.String({ maxLength: MAX_TEXT_LENGTH })),
+  },
+  { title: 'EditMessageBody' },
+);
+export type EditMessageBody = Static<typeof EditMessageBody>;
+
+export const MessagePage = Type.Object(
+  { messages: Type.Array(Message), has_more: Type.Boolean() },
+  { title: 'MessagePage' },
+);
+export type MessagePage = Static<typeof MessagePage>;
+
+export const ReadBody = Type.Object({ seq: Type.Integer({ minimum: 0 }) }, { title: 'ReadBody' });
+export const ReadState = Type.Object(
+  { last_read_seq: Type.Integer(), unread_count: Type.Integer() },
+  { title: 'ReadState' },
+);
+export type ReadState = Static<typeof ReadState>;
+
+export const SearchResult = Type.Object(
+  {
+    message: Message,
+    highlight: Type.String({
+      description:
+        'the matching text, HTML-escaped, with matches wrapped in <mark>…</mark>; safe to render as HTML',
+    }),
+  },
+  { title: 'SearchResult' },
+);
+export type SearchResult = Static<typeof SearchResult>;

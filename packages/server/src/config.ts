@@ -208,6 +208,18 @@ export const SPEC = {
     'Messages per user per second',
   ),
   rateLimitSendBurst: v('RATE_LIMIT_SEND_BURST', 20, int(1, 1_000_000), 'Send burst per user'),
+  historyCacheRooms: v(
+    'HISTORY_CACHE_ROOMS',
+    1000,
+    int(0, 1_000_000),
+    'Rooms whose newest messages are kept in memory for history reads (0 disables)',
+  ),
+  historyCacheMessages: v(
+    'HISTORY_CACHE_MESSAGES',
+    200,
+    int(1, 10_000),
+    'Newest messages kept per cached room',
+  ),
   unfurlAllowPrivate: v(
     'UNFURL_ALLOW_HOSTS',
     [] as string[],

@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   username_taken: 409,
   room_name_taken: 409,
+  room_archived: 409,
   idempotency_key_reused: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -4,6 +4,7 @@
  */
 import * as initial from './0001-initial.js';
 import * as identity from './0002-identity.js';
+import * as roomsMessages from './0003-rooms-messages.js';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial.sql },
   { version: 2, name: 'identity', sql: identity.sql },
+  { version: 3, name: 'rooms-messages', sql: roomsMessages.sql },
 ];

@@ -1,0 +1,136 @@
+/**
+ * Reading a room's history (API.md "Reading history"): seq-cursor pages, `since` by time, and the
+ * long-poll seam. The newest page — what opening a room asks for — is served from the hot-history
+ * cache whenever the room has not changed since it was cached (see history-cache.ts).
+ */
+import { MAX_HISTORY_LIMIT, type MessagePage } from '@parley/protocol';
+import { invalid } from '../../errors.js';
+import type { Actor } from '../actor.js';
+import type { ChatDeps } from '../rooms/chat-deps.js';
+import { requireRoom } from '../rooms/room-access.js';
+import type { HistoryCache } from './history-cache.js';
+import { listPage, type Cursor } from './message.repository.js';
+import { toWire, type StoredMessage } from './stored-message.js';
+
+export interface HistoryQuery {
+  limit?: number;
+  before?: number;
+  after?: number;
+  /** RFC 3339 or unix seconds. */
+  since?: string;
+  /** Long-poll seconds, 0..30, with `after` only. */
+  wait?: number;
+}
+
+export const MAX_WAIT_S = 30;
+export const DEFAULT_LIMIT = 50;
+
+export class HistoryService {
+  constructor(
+    private readonly deps: ChatDeps,
+    private readonly cache: HistoryCache,
+  ) {}
+
+  async list(
+    actor: Actor,
+    roomId: string,
+    query: HistoryQuery,
+    signal?: AbortSignal,
+  ): Promise<MessagePage> {
+    const { cursor, limit, wait } = parseQuery(query);
+    const room = await requireRoom(this.deps.pool, actor, roomId, 'read');
+    let page = await this.#read(room.id, room.last_seq, cursor, limit);
+
+    // Long-poll: nothing newer yet → wait for the room's next event, then look again (the event
+    // may be no message, e.g. a member joining: keep waiting until the deadline).
+    const waiter = this.deps.waiter();
+    if (wait > 0 && waiter && cursor.kind === 'after' && page.messages.length === 0) {
+      const deadline = Date.now() + wait * 1000;
+      let seen = Math.max(room.last_seq, cursor.seq);
+      while (!signal?.aborted && Date.now() < deadline) {
+        await waiter.waitFor(room.id, seen, deadline - Date.now(), signal);
+        const now = await requireRoom(this.deps.pool, actor, room.id, 'read');
+        if (now.last_seq <= seen) continue;
+        seen = now.last_seq;
+        page = await this.#read(room.id, now.last_seq, cursor, limit);
+        if (page.messages.length > 0) break;
+      }
+    }
+    return { messages: page.messages.map((m) => toWire(m, actor.id)), has_more: page.has_more };
+  }
+
+  async #read(
+    roomId: string,
+    lastSeq: number,
+    cursor: Cursor,
+    limit: number,
+  ): Promise<{ messages: StoredMessage[]; has_more: boolean }> {
+    const { pool } = this.deps;
+    const cacheable = cursor.kind !== 'since' && this.cache.enabled;
+    const cacheQuery = {
+      limit,
+      before: cursor.kind === 'before' ? cursor.seq : undefined,
+      after: cursor.kind === 'after' ? cursor.seq : undefined,
+    };
+    if (cacheable) {
+      const hit = this.cache.read(roomId, lastSeq, cacheQuery);
+      if (hit) return hit;
+      if (cursor.kind === 'latest') {
+        // Open-a-room read missed: rebuild the room's entry, then serve from it.
+        const newest = await listPage(pool, roomId, { kind: 'latest' }, this.cache.perRoom + 1);
+        this.cache.fill(roomId, lastSeq, newest);
+        const filled = this.cache.read(roomId, lastSeq, cacheQuery);
+        if (filled) return filled;
+      }
+    }
+    const rows = await listPage(pool, roomId, cursor, limit + 1);
+    const has_more = rows.length > limit;
+    if (!has_more) return { messages: rows, has_more };
+    // latest/before fetched the newest limit+1: drop the oldest; after/since: drop the newest.
+    const older = cursor.kind === 'latest' || cursor.kind === 'before';
+    return { messages: older ? rows.slice(1) : rows.slice(0, limit), has_more };
+  }
+}
+
+function parseQuery(q: HistoryQuery): { cursor: Cursor; limit: number; wait: number } {
+  const limit = q.limit ?? DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT)
+    throw bad('querystring.limit', `must be an integer from 1 to ${MAX_HISTORY_LIMIT}`);
+  const given = (['before', 'after', 'since'] as const).filter((k) => q[k] !== undefined);
+  if (given.length > 1) throw bad(`querystring.${given[1]}`, `cannot be combined with ${given[0]}`);
+  const wait = q.wait ?? 0;
+  if (!Number.isInteger(wait) || wait < 0 || wait > MAX_WAIT_S)
+    throw bad('querystring.wait', `must be an integer from 0 to ${MAX_WAIT_S}`);
+  if (wait > 0 && q.after === undefined) throw bad('querystring.wait', 'needs after=<seq>');
+  for (const k of ['before', 'after'] as const) {
+    const v = q[k];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0))
+      throw bad(`querystring.${k}`, 'must be a non-negative integer seq');
+  }
+  const cursor: Cursor =
+    q.before !== undefined
+      ? { kind: 'before', seq: q.before }
+      : q.after !== undefined
+        ? { kind: 'after', seq: q.after }
+        : q.since !== undefined
+          ? { kind: 'since', at: parseSince(q.since) }
+          : { kind: 'latest' };
+  return { cursor, limit, wait };
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** `since=`: RFC 3339 (with a zone) or unix seconds (fractions allowed). */
+export function parseSince(raw: string): Date {
+  const s = raw.trim();
+  let ms = Number.NaN;
+  if (/^\d{1,12}(\.\d{1,6})?$/.test(s)) ms = Number(s) * 1000;
+  else if (RFC3339.test(s)) ms = Date.parse(s.replace(' ', 'T'));
+  const date = new Date(ms);
+  if (Number.isNaN(ms) || Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999)
+    throw bad('querystring.since', 'must be an RFC 3339 time or unix seconds');
+  return date;
+}
+
+const bad = (field: string, message: string) =>
+  invalid(`${field} ${message}`, [{ field, message }]);

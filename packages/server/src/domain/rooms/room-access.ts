@@ -1,0 +1,60 @@
+/**
+ * The one room-level authorisation check every room and message operation starts with.
+ *
+ * Visibility: a room is visible to its members, and public channels to every user. Private
+ * channels and dms are invisible to everyone else — admins included — and answer `not_found`, so
+ * their existence never leaks. Beyond visibility:
+ * - `read`     history, members, the room itself;
+ * - `member`   the caller is a member (read receipts);
+ * - `post`     a member of a live (not archived) room: send, edit, react;
+ * - `moderate` room owner or moderator, or an admin: delete others' messages, invite, kick;
+ * - `manage`   room owner or an admin: rename, archive, grant roles.
+ * Writes to an archived room are `room_archived` (409) unless `allowArchived`.
+ */
+import { AppError, forbidden, notFound } from '../../errors.js';
+import type { Queryable } from '../../db/pool.js';
+import { isAdmin, type Actor } from '../actor.js';
+import { isUuid } from './ids.js';
+import { findRoomView, type RoomViewRow } from './room.repository.js';
+
+export type RoomRight = 'read' | 'member' | 'post' | 'moderate' | 'manage';
+
+export const isVisible = (room: RoomViewRow): boolean =>
+  room.member_role !== null || (room.kind === 'channel' && room.visibility === 'public');
+
+export function hasRight(actor: Actor, room: RoomViewRow, right: RoomRight): boolean {
+  const role = room.member_role;
+  switch (right) {
+    case 'read':
+      return isVisible(room);
+    case 'member':
+    case 'post':
+      return role !== null;
+    case 'moderate':
+      return role === 'owner' || role === 'moderator' || isAdmin(actor);
+    case 'manage':
+      return role === 'owner' || isAdmin(actor);
+  }
+}
+
+export async function requireRoom(
+  db: Queryable,
+  actor: Actor,
+  roomId: string,
+  right: RoomRight,
+  options: { allowArchived?: boolean } = {},
+): Promise<RoomViewRow> {
+  const room = isUuid(roomId) ? await findRoomView(db, roomId, actor.id) : undefined;
+  if (!room || !isVisible(room)) throw notFound('room');
+  if (!hasRight(actor, room, right)) {
+    throw right === 'member' || right === 'post'
+      ? forbidden('join the room first')
+      : forbidden(`you need to be the room's ${right === 'manage' ? 'owner' : 'moderator'}`);
+  }
+  const writes = right === 'post' || right === 'moderate' || right === 'manage';
+  if (writes && room.archived_at && !options.allowArchived) throw roomArchived();
+  return room;
+}
+
+export const roomArchived = (): AppError =>
+  new AppError('room_archived', 'the room is archived; it is read-only');
