@@ -82,7 +82,7 @@ describe('tracing: OTLP export from the real server process', () => {
     await Promise.all([receiver?.close(), db?.drop()]);
   });
 
-  it('exports HTTP server spans named by route, joined to the caller trace, flushed on SIGTERM', async () => {
+  it('exports HTTP and database spans named by route, joined to the caller trace, flushed on SIGTERM', async () => {
     server = await spawnServer({
       DATABASE_URL: db.url,
       OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/`,
@@ -98,6 +98,16 @@ describe('tracing: OTLP export from the real server process', () => {
     expect(
       (await fetch(`${server.url}/api/v1/healthcheck`, { headers: { traceparent } })).status,
     ).toBe(200);
+    const dbTraceId = 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5';
+    const guest = await fetch(`${server.url}/api/v1/auth/guest`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${dbTraceId}-1111111111111111-01`,
+      },
+      body: JSON.stringify({ display_name: 'Tracer' }),
+    });
+    expect(guest.status).toBe(201);
     expect((await fetch(`${server.url}/livez`)).status).toBe(200);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect(receiver.spans).toHaveLength(0);
@@ -112,6 +122,12 @@ describe('tracing: OTLP export from the real server process', () => {
       parentSpanId: '00f067aa0ba902b7',
       attributes: { 'http.route': '/api/v1/healthcheck', 'http.response.status_code': 200 },
     });
+    // The database work of a request is part of its trace.
+    const queries = receiver.spans.filter(
+      (s) => s.scope === '@opentelemetry/instrumentation-pg' && s.traceId === dbTraceId,
+    );
+    expect(queries.map((s) => s.name)).toContainEqual(expect.stringMatching(/^pg\.query/));
+    expect(http.find((s) => s.traceId === dbTraceId)?.name).toBe('POST /api/v1/auth/guest');
     // Probes are not traced: they would bury everything else.
     expect(http.map((s) => s.attributes['url.path'])).not.toContain('/livez');
     expect(http.map((s) => s.attributes['url.path'])).not.toContain('/readyz');

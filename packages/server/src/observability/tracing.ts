@@ -4,22 +4,33 @@
  *
  * Started only by `instrument.ts` (the `--import` preload), and only when the endpoint is set:
  * instrumentations patch modules as they load, so this must run before `pg`, `ioredis` or
- * `http` are imported — see instrument.ts for how. Metrics stay with Prometheus and logs with
- * stdout, so the SDK's OTLP metric and log pipelines are switched off explicitly (they default
- * to on). The standard `OTEL_*` variables still apply (`OTEL_SERVICE_NAME`,
- * `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER(_ARG)`, `OTEL_BSP_SCHEDULE_DELAY`, …).
+ * `http` are imported — see instrument.ts for how.
+ *
+ * Built from the trace SDK parts (tracer provider, batch processor, OTLP/HTTP exporter) rather
+ * than `@opentelemetry/sdk-node`, which brings every metric/log/gRPC exporter along (~100 MB in
+ * the image) for pipelines Parley leaves to Prometheus and stdout. The standard `OTEL_*`
+ * variables still apply (`OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
+ * `OTEL_TRACES_SAMPLER(_ARG)`, `OTEL_BSP_SCHEDULE_DELAY`, …).
  */
 import type { IncomingMessage } from 'node:http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { NodeSDK, resources } from '@opentelemetry/sdk-node';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  processDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
+import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 export interface TracingOptions {
   endpoint: string;
   version: string;
-  serviceName?: string;
 }
 
 export interface Tracing {
@@ -35,12 +46,21 @@ export function tracesUrl(endpoint: string): string {
 }
 
 export function startTracing(options: TracingOptions): Tracing {
-  const sdk = new NodeSDK({
-    serviceName: options.serviceName ?? 'parley',
-    resource: resources.resourceFromAttributes({ 'service.version': options.version }),
-    traceExporter: new OTLPTraceExporter({ url: tracesUrl(options.endpoint) }),
-    metricReaders: [],
-    logRecordProcessors: [],
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ 'service.name': 'parley', 'service.version': options.version }))
+    // OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES win over the defaults above.
+    .merge(detectResources({ detectors: [hostDetector, processDetector, envDetector] }));
+  const provider = new NodeTracerProvider({
+    resource,
+    // Batches in the background; OTEL_BSP_* tune it, OTEL_TRACES_SAMPLER(_ARG) samples.
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(options.endpoint) })),
+    ],
+  });
+  // Global tracer provider, AsyncLocalStorage context, W3C traceparent propagation.
+  provider.register();
+  const unregister = registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req: IncomingMessage) =>
@@ -52,6 +72,10 @@ export function startTracing(options: TracingOptions): Tracing {
       new IORedisInstrumentation({ requireParentSpan: true }),
     ],
   });
-  sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  return {
+    shutdown: async () => {
+      unregister();
+      await provider.shutdown();
+    },
+  };
 }
