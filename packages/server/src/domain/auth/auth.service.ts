@@ -213,7 +213,11 @@ export class AuthService {
       return;
     }
     if (credential.refresh !== undefined) {
-      await sessions.revokeSessionByRefreshHash(this.deps.pool, hashToken(credential.refresh));
+      const known = await sessions.revokeSessionByRefreshHash(
+        this.deps.pool,
+        hashToken(credential.refresh),
+      );
+      if (!known) throw new AppError('unauthenticated', 'invalid refresh token');
       return;
     }
     throw new AppError('unauthenticated', 'no credential to log out');

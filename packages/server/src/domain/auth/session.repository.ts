@@ -145,13 +145,19 @@ export async function revokeSessionByCookie(db: Queryable, cookieHash: Buffer): 
   );
 }
 
-export async function revokeSessionByRefreshHash(db: Queryable, hash: Buffer): Promise<void> {
-  await db.query(
-    `UPDATE sessions SET revoked_at = now() WHERE revoked_at IS NULL AND id IN (
+/** Revokes the session a (current or superseded) refresh token belongs to; false if none. */
+export async function revokeSessionByRefreshHash(db: Queryable, hash: Buffer): Promise<boolean> {
+  const { rows } = await db.query<{ id: string }>(
+    `WITH target AS (
        SELECT id FROM sessions WHERE refresh_token_hash = $1
-       UNION SELECT session_id FROM session_refresh_history WHERE token_hash = $1)`,
+       UNION SELECT session_id FROM session_refresh_history WHERE token_hash = $1),
+     revoked AS (
+       UPDATE sessions SET revoked_at = now()
+       WHERE id IN (SELECT id FROM target) AND revoked_at IS NULL RETURNING id)
+     SELECT id FROM target`,
     [hash],
   );
+  return rows.length > 0;
 }
 
 /** Revokes all of a user's sessions except `keep` (password change, password reset). */
