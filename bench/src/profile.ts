@@ -1,0 +1,45 @@
+/**
+ * How big each scenario is. `quick` (< 2 minutes, for a change's smoke check) and `full` (the
+ * issue's sizes: 10,000 connections, a 100k-message room). Both use the same code paths.
+ */
+export interface Profile {
+  name: 'quick' | 'full';
+  /** Length of each measured phase. */
+  phaseMs: number;
+  pgConnections: number;
+  send: { senders: number; rooms: number; steadyRate: number };
+  fanout: { clients: number[] };
+  manyRooms: { connections: number; rooms: number; ratePerS: number };
+  history: { messages: number; readers: number };
+  idle: { connections: number };
+  scaleOut: { clients: number; nodes: number };
+}
+
+export const PROFILES: Record<Profile['name'], Profile> = {
+  quick: {
+    name: 'quick',
+    phaseMs: 3000,
+    pgConnections: 32,
+    send: { senders: 64, rooms: 100, steadyRate: 1000 },
+    fanout: { clients: [1000] },
+    manyRooms: { connections: 2000, rooms: 200, ratePerS: 200 },
+    history: { messages: 100_000, readers: 16 },
+    idle: { connections: 2000 },
+    scaleOut: { clients: 1000, nodes: 3 },
+  },
+  full: {
+    name: 'full',
+    phaseMs: 10_000,
+    pgConnections: 32,
+    send: { senders: 64, rooms: 100, steadyRate: 1000 },
+    fanout: { clients: [1000, 5000, 10_000] },
+    manyRooms: { connections: 10_000, rooms: 1000, ratePerS: 500 },
+    history: { messages: 100_000, readers: 16 },
+    idle: { connections: 10_000 },
+    scaleOut: { clients: 5000, nodes: 3 },
+  },
+};
+
+/** Receiver processes for `n` connections: ≤ 5,000 sockets each (the fd limit here is 20,000). */
+export const receiverProcesses = (n: number): number =>
+  Math.min(4, Math.max(2, Math.ceil(n / 2500)));

@@ -1,0 +1,187 @@
+/**
+ * Scenario 1 (durable sends) and baseline (c).
+ * - baseline: raw PostgreSQL single-row INSERT + COMMIT from `pgConnections` connections;
+ * - REST: `senders` concurrent senders (closed loop), each member of all `rooms` rooms, picking
+ *   rooms round-robin from a random start (so senders contend on rooms), external and embedded;
+ * - WS `send`: the same over WebSocket; each sender is the only member of its own rooms (with
+ *   shared rooms every sender's socket would also receive everyone's events — that is fan-out);
+ * - steady: REST at a fixed `steadyRate` (open loop), ack latency.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Profile } from '../profile.js';
+import type { Row } from '../report/types.js';
+import {
+  adminQuery,
+  PG_ADMIN_URL,
+  startParley,
+  type Engine,
+  type ParleyCluster,
+} from '../sut/parley.js';
+import { createRooms, joinAll, pool, registerUsers } from '../sut/fixtures.js';
+import { Histogram } from '../stats/histogram.js';
+import type { PgInsertResult } from '../workers/pg-inserts.js';
+import type { SendParams, SendResult } from '../workers/senders.js';
+import { measure, runSenders, runWorker } from './harness.js';
+
+const BIG = 1_000_000_000;
+
+export async function pgBaseline(profile: Profile): Promise<Row> {
+  const name = `parley_bench_pg_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  try {
+    await adminQuery(
+      'CREATE TABLE bench_inserts (id bigserial PRIMARY KEY, room int NOT NULL, body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())',
+      url.toString(),
+    );
+    const r = await runWorker<PgInsertResult>('pg-inserts', {
+      databaseUrl: url.toString(),
+      table: 'bench_inserts',
+      connections: profile.pgConnections,
+      durationMs: profile.phaseMs,
+      maxInserts: BIG,
+    });
+    return {
+      id: 'send.pg.postgres',
+      scenario: 'send',
+      label: `raw INSERT+COMMIT, ${profile.pgConnections} connections (pg), external PostgreSQL`,
+      system: 'postgres',
+      throughput: { value: Math.round(r.inserts / (r.elapsedMs / 1000)), unit: 'commits/s' },
+      latencyKind: 'commit',
+      latency: Histogram.from(r.latency).summary(),
+      errors: r.errors ? { failed: r.errors } : {},
+    };
+  } finally {
+    await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+function sendRow(id: string, label: string, r: SendResult, resources: Row['resources']): Row {
+  return {
+    id,
+    scenario: 'send',
+    label,
+    system: 'parley',
+    throughput: { value: Math.round(r.acked / (r.elapsedMs / 1000)), unit: 'acked msg/s' },
+    latencyKind: 'ack',
+    latency: Histogram.from(r.latency).summary(),
+    errors: r.errors,
+    resources,
+    extra: { sent: r.sent, acked: r.acked },
+  };
+}
+
+async function restCase(
+  profile: Profile,
+  engine: Engine,
+  log: (s: string) => void,
+  rows: Row[],
+): Promise<void> {
+  const { senders, rooms: roomCount, steadyRate } = profile.send;
+  const cluster: ParleyCluster = await startParley({ engine });
+  try {
+    const node = cluster.nodes[0];
+    if (!node) throw new Error('no node');
+    log(`send (${engine}): ${senders} users, ${roomCount} shared rooms`);
+    const users = await registerUsers(node.url, senders);
+    const [owner] = users;
+    if (!owner) throw new Error('no users');
+    const roomIds = await createRooms(owner, roomCount, 'send');
+    await joinAll(users.slice(1), roomIds);
+    const rooms = roomIds.map((id, index) => ({ index, id }));
+    const lanes = users.map((u) => ({ url: node.url, token: u.token, rooms }));
+    const base: Omit<SendParams, 'phase' | 'mode'> = {
+      kind: 'parley-rest',
+      lanes,
+      roomCount,
+      maxPerRoom: BIG,
+      durationMs: profile.phaseMs,
+      maxMessages: BIG,
+    };
+    const pids = cluster.nodes.map((n) => n.pid);
+    // A short warm-up so JIT and pool connections are not part of the measurement.
+    await runSenders({ ...base, durationMs: 1000, phase: 'warm', mode: 'closed' });
+    const [closed, res] = await measure(pids, () =>
+      runSenders({ ...base, phase: 'closed', mode: 'closed' }),
+    );
+    rows.push(
+      sendRow(
+        `send.rest.${engine}.parley`,
+        `REST, ${senders} senders, ${roomCount} rooms, ${engine} PostgreSQL`,
+        closed,
+        res,
+      ),
+    );
+    if (engine === 'external') {
+      const [steady, res2] = await measure(pids, () =>
+        runSenders({ ...base, phase: 'steady', mode: 'paced', ratePerS: steadyRate }),
+      );
+      rows.push(
+        sendRow(
+          'send.steady.parley',
+          `REST, steady ${steadyRate} msg/s, ${roomCount} rooms, external`,
+          steady,
+          res2,
+        ),
+      );
+      rows.push(await wsCase(profile, cluster, log));
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function wsCase(
+  profile: Profile,
+  cluster: ParleyCluster,
+  log: (s: string) => void,
+): Promise<Row> {
+  const { senders, rooms: roomCount } = profile.send;
+  const node = cluster.nodes[0];
+  if (!node) throw new Error('no node');
+  log(`send over WS: ${senders} users, ${roomCount} own rooms`);
+  const users = await registerUsers(node.url, senders);
+  // Room i belongs to sender i % senders, alone.
+  const owned = await pool(Array.from({ length: roomCount }), 8, async (_, i) => {
+    const owner = users[i % users.length];
+    if (!owner) throw new Error('no owner');
+    const [id] = await createRooms(owner, 1, 'wssend');
+    return { index: i, id: id ?? '', owner };
+  });
+  const lanes = users.map((u) => ({
+    url: node.url,
+    token: u.token,
+    rooms: owned.filter((r) => r.owner === u).map(({ index, id }) => ({ index, id })),
+  }));
+  const base = {
+    kind: 'parley-ws' as const,
+    lanes,
+    roomCount,
+    maxPerRoom: BIG,
+    durationMs: profile.phaseMs,
+    maxMessages: BIG,
+  };
+  await runSenders({ ...base, durationMs: 1000, phase: 'wswarm', mode: 'closed' });
+  const [r, res] = await measure(
+    cluster.nodes.map((n) => n.pid),
+    () => runSenders({ ...base, phase: 'wsclosed', mode: 'closed' }),
+  );
+  return sendRow(
+    'send.ws.external.parley',
+    `WS send, ${senders} senders, ${roomCount} rooms, external PostgreSQL`,
+    r,
+    res,
+  );
+}
+
+export async function sendScenario(
+  profile: Profile,
+  log: (s: string) => void,
+  rows: Row[],
+): Promise<void> {
+  log('send: raw PostgreSQL baseline');
+  rows.push(await pgBaseline(profile));
+  await restCase(profile, 'external', log, rows);
+  await restCase(profile, 'embedded', log, rows);
+}
