@@ -86,11 +86,17 @@ export class ParleyClient {
 
   // ── identity ────────────────────────────────────────────────────────────────────────────
   readonly auth = {
-    register: (input: { username: string; password: string; display_name?: string }) =>
-      this.#authenticate('/api/v1/auth/register', input),
-    login: (input: { username: string; password: string }) =>
+    // `cookie: true` also sets the httpOnly session cookie (browsers on the same origin).
+    register: (input: {
+      username: string;
+      password: string;
+      display_name?: string;
+      cookie?: boolean;
+    }) => this.#authenticate('/api/v1/auth/register', input),
+    login: (input: { username: string; password: string; cookie?: boolean }) =>
       this.#authenticate('/api/v1/auth/login', input),
-    guest: (input: { display_name: string }) => this.#authenticate('/api/v1/auth/guest', input),
+    guest: (input: { display_name: string; cookie?: boolean }) =>
+      this.#authenticate('/api/v1/auth/guest', input),
     logout: async () => {
       try {
         await this.http.request('/api/v1/auth/logout', { method: 'POST' });

@@ -129,14 +129,25 @@ export class RealtimeConnection {
   }
 
   /** Send a message; resolves with the stored message once the server acknowledges the commit. */
-  send(roomId: string, content: Content, clientId: string = newIdempotencyKey()): Promise<Message> {
+  send(
+    roomId: string,
+    content: Content,
+    clientId: string = newIdempotencyKey(),
+    replyTo?: string,
+  ): Promise<Message> {
     const existing = this.#pending.get(clientId);
     if (existing)
       return new Promise((resolve, reject) =>
         this.#pending.set(clientId, { ...existing, resolve, reject }),
       );
     return new Promise<Message>((resolve, reject) => {
-      const frame = JSON.stringify({ type: 'send', room_id: roomId, content, client_id: clientId });
+      const frame = JSON.stringify({
+        type: 'send',
+        room_id: roomId,
+        content,
+        client_id: clientId,
+        ...(replyTo ? { reply_to: replyTo } : {}),
+      });
       this.#pending.set(clientId, { frame, resolve, reject });
       if (this.state === 'open') this.#write(frame);
     });

@@ -30,6 +30,7 @@ import { identityUserRoutes } from './http/identity-users.routes.js';
 import type { App } from './http/types.js';
 import { registerOpenApi } from './http/openapi.js';
 import { unfurlRoutes } from './http/unfurl.routes.js';
+import { webRoutes } from './http/web.routes.js';
 import { validatorCompiler } from './http/validation.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRealtime } from './realtime/realtime.js';
@@ -149,6 +150,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(identityTokenRoutes, { ctx });
   await app.register(identityUserRoutes, { ctx });
   await app.register(metricsRoutes, { metrics });
+  // Last: the web app's SPA fallback only answers GETs no route above claimed.
+  await app.register(webRoutes);
 
   return app;
 }
