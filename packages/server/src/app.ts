@@ -34,6 +34,10 @@ import { webRoutes } from './http/web.routes.js';
 import { validatorCompiler } from './http/validation.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRealtime } from './realtime/realtime.js';
+import { createChatServices } from './domain/messages/chat-services.js';
+import { messageRoutes } from './http/messages.routes.js';
+import { roomRoutes } from './http/rooms.routes.js';
+import { searchRoutes } from './http/search.routes.js';
 import { registerHttpInstrumentation } from './observability/http-instrumentation.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoutes } from './observability/metrics.routes.js';
@@ -88,6 +92,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     ...identity,
     metrics,
     realtime,
+    chat: createChatServices({
+      pool: deps.pool,
+      config,
+      events: () => events,
+      // Long-poll (`wait=`) wakes on the room's next event, on any node (realtime/long-poll.ts).
+      waiter: () => realtime.hub,
+      signalRead: (room_id, user_id, seq) =>
+        realtime.hub.signal({ type: 'read', room_id, user_id, seq }),
+    }),
     readinessChecks: {
       database: () => deps.pool.query('SELECT 1'),
       ...(realtime.brokerCheck ? { broker: realtime.brokerCheck } : {}),
@@ -149,6 +162,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(identityMeRoutes, { ctx });
   await app.register(identityTokenRoutes, { ctx });
   await app.register(identityUserRoutes, { ctx });
+  await app.register(roomRoutes, { ctx });
+  await app.register(messageRoutes, { ctx });
+  await app.register(searchRoutes, { ctx });
   await app.register(metricsRoutes, { metrics });
   // Last: the web app's SPA fallback only answers GETs no route above claimed.
   await app.register(webRoutes);

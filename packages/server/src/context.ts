@@ -12,6 +12,7 @@ import type { UserService } from './domain/users/user.service.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Metrics } from './observability/metrics.js';
 import type { Realtime } from './realtime/realtime.js';
+import type { ChatServices } from './domain/messages/chat-services.js';
 
 export interface AppContext {
   config: Config;
@@ -28,6 +29,8 @@ export interface AppContext {
   apiTokens: ApiTokenService;
   /** Hub (fan-out, catch-up, long-poll waits) and presence; see realtime/realtime.ts. */
   realtime: Realtime;
+  /** Rooms, membership, dms, messages, history, receipts, reactions, search (transport-agnostic). */
+  chat: ChatServices;
   /** Named readiness checks run by /readyz; each rejects when its dependency does not answer. */
   readinessChecks: Record<string, () => Promise<unknown>>;
 }

@@ -91,7 +91,7 @@ describe.each(ENGINES)('seq assignment under concurrency (%s PostgreSQL)', (engi
       writers.map(async (w, i) => {
         const { message } = await f.chat.messages.send(w, { roomId, content: text(`mixed ${i}`) });
         await f.chat.reactions.add(w, target.id, emojis[i % emojis.length]!);
-        await f.chat.messages.edit(w, message.id, text(`mixed ${i}, edited`));
+        await f.chat.messages.edit(w, message.id, { content: text(`mixed ${i}, edited`) });
         if (i % 2 === 0) await f.chat.messages.remove(w, message.id);
         await f.chat.reactions.remove(w, target.id, emojis[i % emojis.length]!);
       }),

@@ -11,10 +11,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { createPool, withTransaction, type Pool } from '../../src/db/pool.js';
 import type { Actor } from '../../src/domain/actor.js';
 import { appendEvent } from '../../src/domain/event-log.js';
-import {
-  createChatServices,
-  type ChatServices,
-} from '../../src/domain/messages/chat-services.js';
+import { createChatServices, type ChatServices } from '../../src/domain/messages/chat-services.js';
 import type { RoomWaiter } from '../../src/domain/rooms/chat-deps.js';
 import { createTestDatabase, type Engine } from './databases.js';
 
@@ -25,7 +22,11 @@ export interface ChatFixture {
   published: RoomEvent[];
   /** Another node on the same database: its own cache and publisher. */
   node(overrides?: Partial<Config>): ChatServices;
-  user(overrides?: { username?: string; role?: Actor['role']; displayName?: string }): Promise<Actor>;
+  user(overrides?: {
+    username?: string;
+    role?: Actor['role'];
+    displayName?: string;
+  }): Promise<Actor>;
   generalId: string;
   close(): Promise<void>;
 }
@@ -111,3 +112,35 @@ export async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 export const text = (t: string) => ({ type: 'text' as const, text: t });
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/**
+ * A tiny JSON caller for route tests: `call(user, 'POST', '/api/v1/rooms', body, headers)`.
+ * `user` is anything with ready-made `headers` (helpers/users.ts), or null for no credential.
+ */
+export function caller(baseUrl: string) {
+  return async <T = unknown>(
+    user: { headers: Record<string, string> } | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(user?.headers ?? {}), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const raw = await res.text();
+    return {
+      status: res.status,
+      body: (raw ? JSON.parse(raw) : undefined) as T,
+      headers: res.headers,
+    };
+  };
+}

@@ -34,6 +34,7 @@ export interface ChatWiring {
   /** Read at publish time, so the realtime hub can be plugged in after the services exist. */
   events: () => EventPublisher;
   waiter: () => RoomWaiter | undefined;
+  signalRead?: ChatDeps['signalRead'];
   limiter?: SendRateLimiter;
 }
 
@@ -43,6 +44,7 @@ export function createChatServices(w: ChatWiring): ChatServices {
     pool: w.pool,
     config: w.config,
     waiter: w.waiter,
+    signalRead: w.signalRead ?? (() => undefined),
     publish(changes) {
       for (const c of changes) historyCache.apply(c.event.room_id, c.event.seq, c.message);
       w.events().publish(changes.map((c) => c.event));

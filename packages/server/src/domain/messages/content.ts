@@ -19,13 +19,13 @@ const fail = (field: string, message: string) =>
   invalid(`${field} ${message}`, [{ field, message }]);
 
 /** `{content}` or the shorthand `{text}`: exactly one of them. */
-export function contentFromBody(body: { content?: unknown; text?: unknown }, at = 'body'): Content {
+export function contentFromBody(body: { content?: unknown; text?: unknown }, at = ''): Content {
   if (body.content !== undefined && body.text !== undefined)
-    throw fail(`${at}.content`, 'and text are exclusive; send one');
+    throw fail(`${at}content`, 'and text are exclusive; send one');
   if (body.text !== undefined)
-    return validateContent({ type: 'text', text: body.text }, `${at}.content`);
-  if (body.content === undefined) throw fail(`${at}.content`, 'is required');
-  return validateContent(body.content, `${at}.content`);
+    return validateContent({ type: 'text', text: body.text }, `${at}content`);
+  if (body.content === undefined) throw fail(`${at}content`, 'is required');
+  return validateContent(body.content, `${at}content`);
 }
 
 export function validateContent(raw: unknown, at = 'content'): Content {

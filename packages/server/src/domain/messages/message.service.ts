@@ -15,7 +15,7 @@ import { isUuid } from '../rooms/ids.js';
 import { hasRight, requireRoom, roomArchived } from '../rooms/room-access.js';
 import { lockRoom } from '../rooms/room.repository.js';
 import { appendEvent } from '../event-log.js';
-import { requestHash, validateContent, validateIdempotencyKey } from './content.js';
+import { contentFromBody, requestHash, validateIdempotencyKey } from './content.js';
 import { requireMessage } from './message-access.js';
 import * as repo from './message.repository.js';
 import type { SendRateLimiter } from './send-rate-limiter.js';
@@ -24,7 +24,9 @@ import { fromCreatedPayload, toWire, type StoredMessage } from './stored-message
 export interface SendInput {
   roomId: string;
   /** Validated here (any transport may pass what it received). */
-  content: unknown;
+  content?: unknown;
+  /** Shorthand for a text content; exclusive with `content`. */
+  text?: unknown;
   replyTo?: string | null;
   /** REST `Idempotency-Key`, WebSocket `client_id`. */
   idempotencyKey?: string | null;
@@ -43,7 +45,7 @@ export class MessageService {
   ) {}
 
   async send(actor: Actor, input: SendInput): Promise<SendResult> {
-    const content = validateContent(input.content, 'content');
+    const content = contentFromBody(input);
     const key = input.idempotencyKey == null ? null : validateIdempotencyKey(input.idempotencyKey);
     this.limiter.take(actor.id);
     const { pool } = this.deps;
@@ -96,8 +98,12 @@ export class MessageService {
   }
 
   /** Author only; sets `edited_at`. */
-  async edit(actor: Actor, messageId: string, rawContent: unknown): Promise<Message> {
-    const content = validateContent(rawContent, 'content');
+  async edit(
+    actor: Actor,
+    messageId: string,
+    input: { content?: unknown; text?: unknown },
+  ): Promise<Message> {
+    const content = contentFromBody(input);
     const { message } = await requireMessage(this.deps.pool, actor, messageId, 'post');
     if (message.author.id !== actor.id) throw forbidden('only the author may edit a message');
     const stored = await this.#change(message, 'message.updated', (tx) =>

@@ -1,6 +1,7 @@
 /**
  * Read receipts and unread counts. `markRead` is what both `POST /rooms/:id/read` and the
- * WebSocket `read` frame call; broadcasting the ephemeral `read` signal is the transport's job.
+ * WebSocket `read` frame call; when the position moves it also broadcasts the ephemeral `read`
+ * signal to the room (so transports must not send another).
  */
 import type { ReadState } from '@parley/protocol';
 import { invalid } from '../../errors.js';
@@ -24,6 +25,8 @@ export class ReceiptService {
     const position = await advanceReadPosition(pool, room.id, actor.id, seq);
     // Undefined only if the caller left between the two statements: their position is gone.
     const last_read_seq = position ?? 0;
+    if (last_read_seq > (room.last_read_seq ?? 0))
+      this.deps.signalRead(room.id, actor.id, last_read_seq);
     return {
       last_read_seq,
       unread_count: await countUnread(pool, room.id, actor.id, last_read_seq),

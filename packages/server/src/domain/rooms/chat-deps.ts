@@ -23,7 +23,12 @@ export interface CommittedChange {
  * rejects. Without one, `wait=` answers at once.
  */
 export interface RoomWaiter {
-  waitFor(roomId: string, afterSeq: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  waitFor(
+    roomId: string,
+    afterSeq: number,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<unknown>;
 }
 
 export interface ChatDeps {
@@ -35,4 +40,6 @@ export interface ChatDeps {
   publish(changes: readonly CommittedChange[]): void;
   /** Read at call time: the hub may be wired after the services are built. */
   waiter(): RoomWaiter | undefined;
+  /** Broadcasts the ephemeral "user read up to seq" signal (no seq of its own, not logged). */
+  signalRead(roomId: string, userId: string, seq: number): void;
 }
