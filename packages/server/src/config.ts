@@ -191,7 +191,7 @@ export const SPEC = {
   ),
   cookieSecure: v(
     'COOKIE_SECURE',
-    'auto' as 'auto' | 'true' | 'false',
+    'auto',
     oneOf('auto', 'true', 'false'),
     'Secure flag on session cookies; auto = when the request came over TLS (see TRUST_PROXY)',
   ),
