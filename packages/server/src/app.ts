@@ -32,6 +32,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { unfurlRoutes } from './http/unfurl.routes.js';
 import { webRoutes } from './http/web.routes.js';
 import { validatorCompiler } from './http/validation.js';
+import { wsRoutes } from './http/ws.routes.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRealtime } from './realtime/realtime.js';
 import { createChatServices } from './domain/messages/chat-services.js';
@@ -106,8 +107,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       ...(realtime.brokerCheck ? { broker: realtime.brokerCheck } : {}),
     },
   };
-  // Started before any route accepts a connection; stopped after the transports closed theirs
-  // (their onClose hooks run first: Fastify runs onClose in reverse registration order).
+  // Started before any route accepts a connection. Stopped on close after the transports have
+  // closed their sockets (lifecycle drain, then their own onClose hooks).
   await realtime.start();
   app.addHook('onClose', async () => realtime.stop());
 
@@ -164,6 +165,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(identityUserRoutes, { ctx });
   await app.register(roomRoutes, { ctx });
   await app.register(messageRoutes, { ctx });
+  await app.register(wsRoutes, { ctx });
   await app.register(searchRoutes, { ctx });
   await app.register(metricsRoutes, { metrics });
   // Last: the web app's SPA fallback only answers GETs no route above claimed.

@@ -153,6 +153,12 @@ export const SPEC = {
     int(1, 3600),
     'Seconds between WebSocket pings (dead peers are cut after two)',
   ),
+  realtimeAuthCheckS: v(
+    'REALTIME_AUTH_CHECK_S',
+    60,
+    int(1, 86_400),
+    'How often open WebSocket/SSE connections re-check their credential (revoked or expired → closed)',
+  ),
   presenceTtlS: v(
     'PRESENCE_TTL_S',
     60,

@@ -21,9 +21,10 @@ import type { Logger } from 'pino';
 import type { EventPublisher } from '../domain/event-log.js';
 import { topics, type Broker } from './broker.js';
 import type { EventLogReader } from './log.repository.js';
-import { waitForEvent, type WaitOptions } from './long-poll.js';
+import { waitForEvent } from './long-poll.js';
 import { Membership } from './membership.js';
 import { Outbound } from './outbound.js';
+import type { RoomChannel } from './room-channel.js';
 import { RoomRegistry } from './room-registry.js';
 import { Subscription, type Sink, type SubscriptionLimits } from './subscription.js';
 
@@ -148,19 +149,24 @@ export class Hub implements EventPublisher {
     }
     for (const { roomId, from } of wanted) {
       const ch = sub.channels.get(roomId);
-      if (!ch || sub.closed) continue;
-      if (ch.seq === undefined) {
-        this.leave(sub, roomId);
-        continue;
-      }
-      if (from !== undefined && from > ch.seq) await ch.fill();
-      if (from !== undefined && from > ch.seq) {
-        sub.resync(ch, 'invalid_position');
-        continue;
-      }
-      sub.positions.set(roomId, from ?? ch.seq);
-      if (from !== undefined && from < ch.seq) void sub.catchUp(ch);
+      if (ch?.seq === undefined) this.leave(sub, roomId);
+      else await this.#position(sub, ch, from);
     }
+  }
+
+  /**
+   * `resume`: move followed rooms to the client's positions (it gets everything after them, in
+   * order, then live events). Returns the rooms in `positions` this subscription does not follow.
+   */
+  async resume(sub: Subscription, positions: Record<string, number>): Promise<string[]> {
+    const unknown: string[] = [];
+    for (const [roomId, from] of Object.entries(positions)) {
+      const ch = sub.channels.get(roomId);
+      if (!ch) unknown.push(roomId);
+      else if ((await ch.ready.catch(() => undefined), ch.seq !== undefined))
+        await this.#position(sub, ch, from);
+    }
+    return unknown;
   }
 
   leave(sub: Subscription, roomId: string): void {
@@ -182,14 +188,9 @@ export class Hub implements EventPublisher {
       this.#broker.unsubscribe([topics.user(sub.userId)]).catch(this.#warn('unsubscribe user'));
   }
 
-  /** Long-poll seam; see long-poll.ts. */
-  waitFor(
-    roomId: string,
-    afterSeq: number,
-    timeoutMs: number,
-    opts?: WaitOptions,
-  ): Promise<boolean> {
-    return waitForEvent(this.rooms, roomId, afterSeq, timeoutMs, opts);
+  /** The long-poll seam (the messages route's `RoomWaiter`); see long-poll.ts. */
+  waitFor(roomId: string, afterSeq: number, ms: number, signal?: AbortSignal): Promise<boolean> {
+    return waitForEvent(this.rooms, roomId, afterSeq, ms, signal ? { signal } : {});
   }
 
   /** Compare every followed room with `rooms.last_seq`; fill what this node missed. */
@@ -218,6 +219,16 @@ export class Hub implements EventPublisher {
   }
 
   // ---- internals -----------------------------------------------------------------------------
+
+  /** Start `sub` after `from` (undefined: from now on); a position past the log is resynced. */
+  async #position(sub: Subscription, ch: RoomChannel, from: number | undefined): Promise<void> {
+    if (sub.closed) return;
+    if (from !== undefined && from > (ch.seq ?? 0)) await ch.fill();
+    const seq = ch.seq ?? 0;
+    if (from !== undefined && from > seq) return sub.resync(ch, 'invalid_position');
+    sub.positions.set(ch.id, from ?? seq);
+    if (from !== undefined && from < seq) void sub.catchUp(ch);
+  }
 
   async #tick(): Promise<void> {
     await this.reconcile();

@@ -21,6 +21,11 @@ export class Membership {
     private readonly everyTicks = 10,
   ) {}
 
+  /** The rooms (not archived) the user is a member of now. */
+  async roomsOf(userId: string): Promise<string[]> {
+    return (await this.reader.memberships([userId])).get(userId) ?? [];
+  }
+
   /** `userId` joined `roomId` with event `seq`: follow it from that event on. */
   joined(userId: string, roomId: string, seq: number): void {
     for (const sub of this.hub.users.get(userId) ?? []) {

@@ -1,0 +1,74 @@
+/**
+ * Credentials of realtime connections (WebSocket and SSE): `Authorization: Bearer`, `?token=`
+ * (EventSource and browsers' WebSocket cannot set headers), or the session cookie (checked by
+ * http/auth.ts, including the same-origin rule for WebSocket upgrades). A long-lived connection
+ * keeps the credential it was opened with and re-checks it every `REALTIME_AUTH_CHECK_S`; when it
+ * no longer holds (logout, revoked session or token, expired access token) the transport closes
+ * the connection (WebSocket close code 4401), and the client reconnects with a fresh one.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import type { Actor } from '../domain/actor.js';
+import { AppError } from '../errors.js';
+import { authenticateRequest, readCookie, SESSION_COOKIE } from './auth.js';
+
+export type Credential = { kind: 'bearer'; token: string } | { kind: 'cookie'; cookie: string };
+
+export interface Authenticated {
+  actor: Actor;
+  credential: Credential;
+}
+
+type AuthCtx = Pick<AppContext, 'auth' | 'config'>;
+
+/** The caller of a realtime request; undefined when it presented no credential at all. */
+export async function authenticateStream(
+  ctx: AuthCtx,
+  request: FastifyRequest,
+): Promise<Authenticated | undefined> {
+  const header = request.headers.authorization;
+  const query = (request.query as { token?: unknown } | undefined)?.token;
+  if (header === undefined && typeof query === 'string' && query !== '') {
+    return {
+      actor: await ctx.auth.authenticateToken(query),
+      credential: { kind: 'bearer', token: query },
+    };
+  }
+  const actor = await authenticateRequest(ctx, request);
+  if (!actor) return undefined;
+  if (header !== undefined) {
+    const token = /^Bearer[ ]+([^\s]+)/i.exec(header)?.[1] ?? '';
+    return { actor, credential: { kind: 'bearer', token } };
+  }
+  return {
+    actor,
+    credential: { kind: 'cookie', cookie: readCookie(request.headers, SESSION_COOKIE) ?? '' },
+  };
+}
+
+/** Resolves when the credential still holds; rejects with a 401 `AppError` when it does not. */
+export async function recheck(ctx: AuthCtx, credential: Credential): Promise<void> {
+  if (credential.kind === 'bearer') await ctx.auth.authenticateToken(credential.token);
+  else await ctx.auth.authenticateCookie(credential.cookie);
+}
+
+/**
+ * Re-check `credential` periodically; `onInvalid` runs once when it stops holding. A check that
+ * fails for another reason (database unreachable) is not held against the client.
+ */
+export function watchCredential(
+  ctx: AuthCtx,
+  credential: Credential,
+  onInvalid: (err: AppError) => void,
+): () => void {
+  const timer = setInterval(() => {
+    recheck(ctx, credential).catch((err: unknown) => {
+      if (err instanceof AppError && err.status === 401) {
+        clearInterval(timer);
+        onInvalid(err);
+      }
+    });
+  }, ctx.config.realtimeAuthCheckS * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

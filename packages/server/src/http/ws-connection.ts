@@ -1,0 +1,189 @@
+/**
+ * One WebSocket client. Owns its socket; implements the hub's `Sink` (frames are written as the
+ * shared UTF-8 buffer of each broadcast; the queue is `bufferedAmount`). Lifecycle:
+ *   open → (credential at the handshake, or an `auth` frame within AUTH_TIMEOUT_MS) →
+ *   authenticate: follow every room of the user, `ready`, presence online, credential watch →
+ *   frames, one at a time in arrival order (ws-handlers.ts) → close: leave the hub, presence.
+ * Inbound frames are rate limited per connection (token bucket); a persistent flood is closed
+ * with 4429. Liveness (ping/pong) is driven by the route for all connections with one timer.
+ */
+import { WS_CLOSE, type ServerFrame } from '@parley/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import type { AppContext } from '../context.js';
+import type { Actor } from '../domain/actor.js';
+import { AppError } from '../errors.js';
+import { Outbound } from '../realtime/outbound.js';
+import type { Sink, Subscription } from '../realtime/subscription.js';
+import { toAppError } from './error-handler.js';
+import { watchCredential, type Authenticated } from './ws-auth.js';
+import { decodeFrame } from './ws-frames.js';
+import { HANDLERS, type FrameHandler } from './ws-handlers.js';
+
+export const AUTH_TIMEOUT_MS = 10_000;
+const FRAMES_PER_S = 20;
+const FRAME_BURST = 60;
+/** Rejected frames in a row before a flooding client is disconnected. */
+const FLOOD_CLOSE_AFTER = 200;
+
+const CLOSE_CODES = {
+  slow_consumer: [WS_CLOSE.slowConsumer, 'slow consumer: reconnect and resume'],
+  draining: [WS_CLOSE.serviceRestart, 'server restarting: reconnect and resume'],
+  removed: [1000, 'no longer a member'],
+} as const;
+
+export class WsConnection implements Sink {
+  actor: Actor | undefined;
+  sub: Subscription | undefined;
+  /** Set by the route's ping timer, cleared by any pong or frame. */
+  awaitingPong = false;
+  readonly typingAt = new Map<string, number>();
+  #stopWatch: (() => void) | undefined;
+  #authTimer: NodeJS.Timeout | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #tokens = FRAME_BURST;
+  #refilledAt = Date.now();
+  #rejected = 0;
+  #closed = false;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly ctx: AppContext,
+    readonly log: FastifyBaseLogger,
+  ) {
+    this.#authTimer = setTimeout(() => {
+      if (!this.actor) this.fail(new AppError('unauthenticated', 'authenticate within 10 s'));
+    }, AUTH_TIMEOUT_MS);
+    socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    socket.on('pong', () => (this.awaitingPong = false));
+  }
+
+  get userId(): string {
+    return this.actor?.id ?? '';
+  }
+
+  // ---- Sink ----------------------------------------------------------------------------------
+
+  buffered(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  write(frame: Outbound): void {
+    if (this.socket.readyState === this.socket.OPEN)
+      this.socket.send(frame.bytes, { binary: false });
+  }
+
+  close(reason: keyof typeof CLOSE_CODES): void {
+    const [code, text] = CLOSE_CODES[reason];
+    this.socket.close(code, text);
+  }
+
+  // ---- frames to this client -----------------------------------------------------------------
+
+  send(frame: ServerFrame): void {
+    if (this.sub) this.sub.direct(Outbound.frame(frame));
+    else if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  error(err: AppError, clientId?: string): void {
+    const frame = { type: 'error' as const, code: err.code, message: err.message };
+    this.send({
+      ...frame,
+      ...(clientId === undefined ? {} : { client_id: clientId }),
+      ...(err.details === undefined ? {} : { details: err.details }),
+    });
+  }
+
+  /** Send an error frame, then close with 4401 (credentials) — the client must not retry as is. */
+  fail(err: AppError): void {
+    this.error(err);
+    this.socket.close(WS_CLOSE.unauthenticated, err.message.slice(0, 120));
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  /** Follow the user's rooms and say `ready`. */
+  async authenticate({ actor, credential }: Authenticated): Promise<void> {
+    clearTimeout(this.#authTimer);
+    this.actor = actor;
+    const { hub, presence } = this.ctx.realtime;
+    const [user, rooms] = await Promise.all([
+      this.ctx.users.get(actor, actor.id),
+      hub.membership.roomsOf(actor.id),
+    ]);
+    if (this.#closed) return;
+    const sub = hub.connect(this, true);
+    this.sub = sub;
+    await hub.join(
+      sub,
+      rooms.map((roomId) => ({ roomId })),
+    );
+    this.send({ type: 'ready', user });
+    void presence.connected(sub);
+    this.#stopWatch = watchCredential(this.ctx, credential, (err) => this.fail(err));
+  }
+
+  /** The socket closed: leave the hub. Idempotent. */
+  dispose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#authTimer);
+    this.#stopWatch?.();
+    if (this.sub) {
+      this.ctx.realtime.hub.disconnect(this.sub);
+      void this.ctx.realtime.presence.disconnected(this.sub);
+    }
+  }
+
+  #onMessage(data: RawData, isBinary: boolean): void {
+    this.awaitingPong = false;
+    if (!this.#take()) return;
+    let frame;
+    try {
+      if (isBinary) throw new AppError('invalid_request', 'frames are JSON text, not binary');
+      frame = decodeFrame(
+        Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.concat(toBuffers(data)).toString('utf8'),
+      );
+    } catch (err) {
+      return this.error(toAppError(err as Error));
+    }
+    if (!this.actor && frame.type !== 'auth' && frame.type !== 'ping')
+      return this.error(new AppError('unauthenticated', 'send an auth frame first'));
+    const handler = HANDLERS[frame.type] as FrameHandler;
+    const clientId = frame.type === 'send' ? frame.client_id : undefined;
+    // One frame at a time, in order: a `resume` right after `auth` sees the authenticated state.
+    this.#queue = this.#queue
+      .then(() => (this.#closed ? undefined : handler(this, frame)))
+      .catch((err: unknown) => {
+        const appErr = toAppError(err as Error);
+        if (appErr.status >= 500) this.log.error({ err }, 'websocket frame failed');
+        this.error(appErr, clientId);
+      });
+  }
+
+  /** Token bucket: FRAMES_PER_S sustained, FRAME_BURST at once. */
+  #take(): boolean {
+    const now = Date.now();
+    this.#tokens = Math.min(
+      FRAME_BURST,
+      this.#tokens + ((now - this.#refilledAt) / 1000) * FRAMES_PER_S,
+    );
+    this.#refilledAt = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#rejected = 0;
+      return true;
+    }
+    this.#rejected += 1;
+    if (this.#rejected === 1)
+      this.error(new AppError('rate_limited', `more than ${FRAMES_PER_S} frames/s; slow down`));
+    if (this.#rejected >= FLOOD_CLOSE_AFTER) this.socket.close(WS_CLOSE.rateLimited, 'flooding');
+    return false;
+  }
+}
+
+function toBuffers(data: RawData): Buffer[] {
+  return Array.isArray(data) ? data : [Buffer.from(data as ArrayBuffer)];
+}

@@ -1,0 +1,74 @@
+/**
+ * `GET /api/v1/ws` (API.md "Realtime"). Credentials at the handshake (header, cookie, `?token=`)
+ * are checked before the upgrade, so bad ones get a plain 401; otherwise the socket opens and
+ * waits for an `auth` frame. The route owns the set of open connections:
+ *   - one timer pings them all every WS_PING_S and terminates those that did not answer the
+ *     previous ping (dead peers, half-open TCP);
+ *   - on drain (SIGTERM) every client gets close 1012 "reconnect and resume", and new upgrades
+ *     are refused with 503; on app close the remaining sockets are terminated.
+ */
+import websocket from '@fastify/websocket';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { authenticateStream, type Authenticated } from './ws-auth.js';
+import { WsConnection } from './ws-connection.js';
+
+export const wsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
+  await app.register(websocket, { options: { maxPayload: ctx.config.bodyLimitBytes } });
+  const open = new Set<WsConnection>();
+  const handshakes = new WeakMap<FastifyRequest, Authenticated>();
+
+  const ping = setInterval(() => {
+    for (const conn of open) {
+      if (conn.awaitingPong) {
+        conn.socket.terminate();
+        continue;
+      }
+      conn.awaitingPong = true;
+      conn.socket.ping();
+    }
+  }, ctx.config.wsPingS * 1000);
+  ping.unref();
+
+  ctx.lifecycle.onDrain(() => {
+    for (const conn of open) conn.close('draining');
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(ping);
+    for (const conn of open) conn.socket.terminate();
+  });
+
+  app.get(
+    '/api/v1/ws',
+    {
+      websocket: true,
+      config: { auth: 'skip' },
+      schema: {
+        tags: ['realtime'],
+        summary:
+          'WebSocket: events, typing, presence, read receipts, sends (see /api/v1/asyncapi.json)',
+      },
+      preValidation: async (request) => {
+        if (ctx.lifecycle.draining) throw new AppError('unavailable', 'draining for shutdown');
+        const auth = await authenticateStream(ctx, request);
+        if (auth) handshakes.set(request, auth);
+      },
+    },
+    (socket, request) => {
+      const conn = new WsConnection(socket, ctx, request.log);
+      open.add(conn);
+      socket.on('close', () => {
+        open.delete(conn);
+        conn.dispose();
+      });
+      const auth = handshakes.get(request);
+      if (auth)
+        conn.authenticate(auth).catch((err: unknown) => {
+          request.log.error({ err }, 'websocket setup failed');
+          socket.close(1011, 'setup failed; retry');
+        });
+    },
+  );
+};

@@ -1,0 +1,171 @@
+/**
+ * The WebSocket transport over a real socket, on a real app and database: authentication (all
+ * ways in, bad and revoked credentials), rooms followed automatically (and joined later), send →
+ * ack with idempotent client_id, ordering between two users, resume with exactly the missed
+ * events, typing, malformed frames and floods.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caller, text } from './helpers/fixtures.js';
+import { isEvent, TestSocket } from './helpers/realtime-client.js';
+import { ENGINES } from './helpers/databases.js';
+import { startTestApp, type TestApp } from './helpers/test-app.js';
+import { registerUser, type TestUser } from './helpers/users.js';
+
+describe.each(ENGINES)('WebSocket on %s PostgreSQL', (engine) => {
+  let t: TestApp;
+  let call: ReturnType<typeof caller>;
+  let alice: TestUser;
+  let bob: TestUser;
+  let general: string;
+  const sockets: TestSocket[] = [];
+  const open = async (opts: Parameters<typeof TestSocket.open>[1]) => {
+    const s = await TestSocket.open(t.url, opts);
+    sockets.push(s);
+    return s;
+  };
+  const post = (user: TestUser, roomId: string, body: string) =>
+    call<{ seq: number; id: string }>(user, 'POST', `/api/v1/rooms/${roomId}/messages`, {
+      content: text(body),
+    });
+
+  beforeAll(async () => {
+    t = await startTestApp(engine, {
+      realtimeAuthCheckS: 1,
+      rateLimitSendPerS: 1000,
+      rateLimitSendBurst: 1000,
+    });
+    call = caller(t.url);
+    [alice, bob] = [await registerUser(t.url), await registerUser(t.url)];
+    const rooms = await call<{ rooms: { id: string; name: string }[] }>(
+      alice,
+      'GET',
+      '/api/v1/rooms',
+    );
+    general = rooms.body.rooms.find((r) => r.name === 'general')!.id;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.kill();
+    await t.close();
+  });
+
+  it('authenticates by header, ?token= or an auth frame, and refuses bad credentials', async () => {
+    const byHeader = await open({ token: alice.access_token });
+    expect(byHeader.frames[0]).toMatchObject({ type: 'ready', user: { id: alice.user.id } });
+    const byQuery = await open({ query: `token=${alice.access_token}` });
+    await byQuery.next((f) => f.type === 'ready');
+    const byFrame = await open({});
+    byFrame.send({ type: 'auth', token: bob.access_token });
+    expect(await byFrame.next((f) => f.type === 'ready')).toMatchObject({
+      user: { id: bob.user.id },
+    });
+
+    await expect(open({ token: 'nope' })).rejects.toMatchObject({ status: 401 });
+    const bad = await open({});
+    bad.send({ type: 'auth', token: 'nope' });
+    expect(await bad.next((f) => f.type === 'error')).toMatchObject({ code: 'unauthenticated' });
+    expect((await bad.closed).code).toBe(4401);
+    const early = await open({});
+    early.send({ type: 'send', room_id: general, content: text('hi'), client_id: 'x' });
+    expect(await early.next((f) => f.type === 'error')).toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('delivers both users their messages in seq order, with acks and idempotent client_id', async () => {
+    const [a, b] = [
+      await open({ token: alice.access_token }),
+      await open({ token: bob.access_token }),
+    ];
+    for (let i = 0; i < 10; i++)
+      (i % 2 ? a : b).send({
+        type: 'send',
+        room_id: general,
+        content: text(`m${i}`),
+        client_id: `c${i}`,
+      });
+    a.send({ type: 'send', room_id: general, content: text('m1'), client_id: 'c1' }); // retried
+    const acks = await a.count((f) => f.type === 'ack', 6);
+    expect(acks[5]).toMatchObject({
+      client_id: 'c1',
+      message: { id: (acks[0]!.message as { id: string }).id },
+    });
+    for (const s of [a, b]) {
+      const events = await s.count(isEvent(general, 'message.created'), 10);
+      const seqs = events.map((e) => e.seq as number);
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      expect(new Set(seqs).size).toBe(10);
+      expect(seqs.at(-1)! - seqs[0]!).toBe(9);
+    }
+    expect(a.events(general)).toEqual(b.events(general));
+  });
+
+  it('resumes with exactly the events missed while disconnected', async () => {
+    const a = await open({ token: alice.access_token });
+    const first = await post(bob, general, 'before');
+    await a.next((f) => isEvent(general)(f) && f.seq === first.body.seq);
+    a.kill();
+    const missed = [
+      await post(bob, general, 'x1'),
+      await post(bob, general, 'x2'),
+      await post(bob, general, 'x3'),
+    ];
+    const again = await open({ token: alice.access_token });
+    again.send({ type: 'resume', positions: { [general]: first.body.seq } });
+    const events = await again.count(isEvent(general), 3);
+    expect(events.map((e) => e.seq)).toEqual(missed.map((m) => m.body.seq));
+    const live = await post(bob, general, 'live');
+    await again.next((f) => isEvent(general)(f) && f.seq === live.body.seq);
+    expect(again.events(general)).toHaveLength(4);
+  });
+
+  it('follows rooms joined later and stops at leave; typing reaches the others', async () => {
+    const a = await open({ token: alice.access_token });
+    const b = await open({ token: bob.access_token });
+    const room = await call<{ id: string }>(alice, 'POST', '/api/v1/rooms', {
+      name: `r${Date.now()}`,
+      visibility: 'public',
+    });
+    expect((await call(bob, 'POST', `/api/v1/rooms/${room.body.id}/join`)).status).toBe(200);
+    await b.next(isEvent(room.body.id, 'member.joined'));
+    await post(alice, room.body.id, 'welcome');
+    await b.next(isEvent(room.body.id, 'message.created'));
+    a.send({ type: 'typing', room_id: room.body.id });
+    expect(await b.next((f) => f.type === 'typing')).toEqual({
+      type: 'typing',
+      room_id: room.body.id,
+      user_id: alice.user.id,
+    });
+    expect((await call(bob, 'POST', `/api/v1/rooms/${room.body.id}/leave`)).status).toBe(204);
+    await b.next(isEvent(room.body.id, 'member.left'));
+    const after = await post(alice, room.body.id, 'after bob left');
+    await a.next((f) => isEvent(room.body.id)(f) && f.seq === after.body.seq);
+    expect(b.events(room.body.id).map((e) => e.event)).toEqual([
+      'member.joined',
+      'message.created',
+      'member.left',
+    ]);
+  });
+
+  it('answers malformed frames with an error frame and keeps the socket; rate-limits floods', async () => {
+    const a = await open({ token: alice.access_token });
+    a.send('not json');
+    expect(await a.next((f) => f.type === 'error')).toMatchObject({ code: 'invalid_request' });
+    a.send({ type: 'send', room_id: general, content: { type: 'text' }, client_id: 'k' });
+    expect(await a.next((f) => f.type === 'error' && Array.isArray(f.details), 5000)).toMatchObject(
+      {
+        code: 'invalid_request',
+      },
+    );
+    a.send({ type: 'ping' });
+    await a.next((f) => f.type === 'pong');
+    for (let i = 0; i < 100; i++) a.send({ type: 'ping' });
+    expect(await a.next((f) => f.type === 'error' && f.code === 'rate_limited')).toBeTruthy();
+  });
+
+  it('closes a connection whose session was revoked with 4401', async () => {
+    const user = await registerUser(t.url);
+    const s = await open({ token: user.access_token });
+    expect((await call(user, 'POST', '/api/v1/auth/logout')).status).toBe(204);
+    const closed = await s.closed;
+    expect(closed.code).toBe(4401);
+    expect(s.frames.at(-1)).toMatchObject({ type: 'error', code: 'unauthenticated' });
+  });
+});
