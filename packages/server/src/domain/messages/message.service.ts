@@ -18,6 +18,7 @@ import { appendEvent } from '../event-log.js';
 import { contentFromBody, requestHash, validateIdempotencyKey } from './content.js';
 import { requireMessage } from './message-access.js';
 import * as repo from './message.repository.js';
+import { insertMessageBatched } from './send-batcher.js';
 import type { SendRateLimiter } from './send-rate-limiter.js';
 import { fromCreatedPayload, toWire, type StoredMessage } from './stored-message.js';
 
@@ -61,7 +62,8 @@ export class MessageService {
     const hash = key === null ? null : requestHash(room.id, content, replyTo);
     let event;
     try {
-      event = await repo.insertMessage(pool, {
+      // Group commit: concurrent sends share one statement and one COMMIT (send-batcher.ts).
+      event = await insertMessageBatched(pool, {
         roomId: room.id,
         authorId: actor.id,
         content,
