@@ -68,9 +68,10 @@ export function MessageList(props: { room: JoinedRoom }) {
     firstId.current = first;
     fromBottom.current = el.scrollHeight - el.scrollTop;
     readIfSeen();
-    // A short room never scrolls: fetch older pages until the view is full or history ends.
-    if (el.scrollHeight <= el.clientHeight && t.hasMoreBefore) void chat.loadOlder(room.id);
-  }, [t.messages, t.pending, t.loaded]);
+    // Still near the top (a short room, or a page that did not fill the view): no scroll event
+    // will come, so fetch the next older page now; this ends when the view is full or at the start.
+    if (el.scrollTop < NEAR_TOP_PX && t.hasMoreBefore) void chat.loadOlder(room.id);
+  }, [t.messages, t.pending, t.loaded, t.loadingOlder]);
 
   // Previews and images grow the content after render: stay pinned to the end if we were.
   useEffect(() => {
