@@ -43,8 +43,8 @@ export async function renderNginxConfig(upstreams: string[]): Promise<NginxConfi
   const port = await freePort();
   for (const sub of ['snippets', 'cache', 'tmp', 'logs']) mkdirSync(path.join(dir, sub));
   cpSync(
-    path.join(DEPLOY_NGINX, 'security-headers.inc'),
-    path.join(dir, 'snippets/parley-security-headers.inc'),
+    path.join(DEPLOY_NGINX, 'security-headers.conf'),
+    path.join(dir, 'snippets/parley-security-headers.conf'),
   );
 
   let site = readFileSync(path.join(DEPLOY_NGINX, 'parley.conf'), 'utf8');
