@@ -230,6 +230,18 @@ describe.each(ENGINES)('identity: profiles, /me and guests (%s PostgreSQL)', (en
     }
   });
 
+  it('concurrent first registrations make exactly one admin', async () => {
+    const fresh = await startTestApp(engine);
+    try {
+      // A guest first does not count as "the first registered user".
+      await registerGuest(fresh.url);
+      const users = await Promise.all(Array.from({ length: 6 }, () => registerUser(fresh.url)));
+      expect(users.filter((x) => x.user.role === 'admin')).toHaveLength(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('guests disabled → 403 guests_disabled, nothing created', async () => {
     const off = await startTestApp(engine, { allowGuests: false });
     try {
