@@ -35,7 +35,7 @@ export async function createIdentity(deps: {
   events: EventPublisher;
 }): Promise<Identity> {
   const { config, pool, log, events } = deps;
-  const secret = await loadJwtSecret(config, log);
+  const secret = await loadJwtSecret(config, log, pool);
   const passwords = createPasswordHasher(config);
   const attempts = new AttemptLimiter(config.rateLimitAuthPerMin);
   const tokens = new AccessTokens(secret, config.accessTokenTtlS);
