@@ -33,6 +33,7 @@ import { unfurlRoutes } from './http/unfurl.routes.js';
 import { webRoutes } from './http/web.routes.js';
 import { validatorCompiler } from './http/validation.js';
 import { wsRoutes } from './http/ws.routes.js';
+import { streamRoutes } from './http/stream.routes.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRealtime } from './realtime/realtime.js';
 import { createChatServices } from './domain/messages/chat-services.js';
@@ -78,12 +79,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const lifecycle = deps.lifecycle ?? new Lifecycle();
-  // The realtime hub delivers committed events (docs/REALTIME.md); tests may pass their own.
-  const realtime = createRealtime(config, deps.pool, deps.log);
-  const events = deps.events ?? realtime.hub;
-  const identity = await createIdentity({ config, pool: deps.pool, log: deps.log, events });
   const metrics = deps.metrics ?? createMetrics(deps.pool);
   instrumentPool(deps.pool, metrics);
+  // The realtime hub delivers committed events (docs/REALTIME.md); tests may pass their own.
+  const realtime = createRealtime(config, deps.pool, deps.log, metrics);
+  const events = deps.events ?? realtime.hub;
+  const identity = await createIdentity({ config, pool: deps.pool, log: deps.log, events });
   const ctx: AppContext = {
     config,
     log: deps.log,
@@ -166,6 +167,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(roomRoutes, { ctx });
   await app.register(messageRoutes, { ctx });
   await app.register(wsRoutes, { ctx });
+  await app.register(streamRoutes, { ctx });
   await app.register(searchRoutes, { ctx });
   await app.register(metricsRoutes, { metrics });
   // Last: the web app's SPA fallback only answers GETs no route above claimed.
