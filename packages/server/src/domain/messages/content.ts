@@ -97,3 +97,15 @@ export function validateIdempotencyKey(key: string, field = 'headers.idempotency
     throw fail(field, 'must be 1–255 visible ASCII characters');
   return key;
 }
+
+/**
+ * What search indexes of a message: its text (or an image's alt text), NFKC-normalised and
+ * lower-cased here rather than by the database, whose case mapping depends on its locale.
+ */
+export function searchText(content: Content): string {
+  const raw =
+    content.type === 'text' ? content.text : content.type === 'image' ? (content.alt ?? '') : '';
+  return foldCase(raw);
+}
+
+export const foldCase = (s: string): string => s.normalize('NFKC').toLowerCase();

@@ -4,6 +4,7 @@
  */
 import type { Content, Message, RoomEvent } from '@parley/protocol';
 import type { Queryable } from '../../db/pool.js';
+import { searchText } from './content.js';
 import type { StoredMessage, StoredReaction } from './stored-message.js';
 
 interface MessageRow {
@@ -130,8 +131,8 @@ export async function insertMessage(
        RETURNING last_seq
      ), msg AS (
        INSERT INTO messages (room_id, seq, author_id, content, reply_to, idempotency_key,
-                             request_hash)
-       SELECT $1, last_seq, $2, $3::jsonb, $4::uuid, $5, $6 FROM bumped
+                             request_hash, search)
+       SELECT $1, last_seq, $2, $3::jsonb, $4::uuid, $5, $6, to_tsvector('simple', $7) FROM bumped
        RETURNING id, seq, created_at
      ), payload AS (
        SELECT msg.seq, msg.created_at, jsonb_build_object(
@@ -148,7 +149,15 @@ export async function insertMessage(
        SELECT $1, seq, 'message.created', data, created_at FROM payload
      )
      SELECT seq, created_at, data FROM payload`,
-    [m.roomId, m.authorId, JSON.stringify(m.content), m.replyTo, m.idempotencyKey, m.requestHash],
+    [
+      m.roomId,
+      m.authorId,
+      JSON.stringify(m.content),
+      m.replyTo,
+      m.idempotencyKey,
+      m.requestHash,
+      searchText(m.content),
+    ],
   );
   const row = rows[0];
   if (!row) return undefined;
@@ -188,16 +197,18 @@ export async function findMessageRoom(db: Queryable, id: string): Promise<string
 
 export async function updateContent(tx: Queryable, id: string, content: Content): Promise<void> {
   await tx.query(
-    `UPDATE messages SET content = $2::jsonb, edited_at = date_trunc('milliseconds', now())
+    `UPDATE messages SET content = $2::jsonb, search = to_tsvector('simple', $3),
+       edited_at = date_trunc('milliseconds', now())
      WHERE id = $1`,
-    [id, JSON.stringify(content)],
+    [id, JSON.stringify(content), searchText(content)],
   );
 }
 
 /** Leaves a tombstone: the row (seq, author, reply links) stays; content and reactions go. */
 export async function markDeleted(tx: Queryable, id: string): Promise<void> {
   await tx.query(
-    `UPDATE messages SET content = 'null'::jsonb, deleted_at = date_trunc('milliseconds', now())
+    `UPDATE messages SET content = 'null'::jsonb, search = NULL,
+       deleted_at = date_trunc('milliseconds', now())
      WHERE id = $1`,
     [id],
   );

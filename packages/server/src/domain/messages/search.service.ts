@@ -8,7 +8,9 @@ import type { Actor } from '../actor.js';
 import type { ChatDeps } from '../rooms/chat-deps.js';
 import { requireRoom } from '../rooms/room-access.js';
 import { findMessages } from './message.repository.js';
-import { MARK_END, MARK_START, searchMessages } from './search.repository.js';
+import { foldCase } from './content.js';
+import { highlight } from './highlight.js';
+import { searchMessageIds } from './search.repository.js';
 import { toWire } from './stored-message.js';
 
 export const MAX_QUERY_LENGTH = 200;
@@ -37,41 +39,23 @@ export class SearchService {
     const { pool } = this.deps;
     const room =
       input.roomId === undefined ? null : await requireRoom(pool, actor, input.roomId, 'read');
-    const hits = await searchMessages(pool, {
-      q,
+    const ids = await searchMessageIds(pool, {
+      foldedQuery: foldCase(q),
       userId: actor.id,
       roomId: room?.id ?? null,
       limit,
     });
-    const byId = new Map(
-      (
-        await findMessages(
-          pool,
-          hits.map((h) => h.id),
-        )
-      ).map((m) => [m.id, m]),
-    );
-    return hits.flatMap((hit) => {
-      const message = byId.get(hit.id);
-      return message
-        ? [{ message: toWire(message, actor.id), highlight: highlight(hit.headline) }]
-        : [];
+    const byId = new Map((await findMessages(pool, ids)).map((m) => [m.id, m]));
+    return ids.flatMap((id) => {
+      const message = byId.get(id);
+      if (!message?.content) return [];
+      const text =
+        message.content.type === 'text'
+          ? message.content.text
+          : message.content.type === 'image'
+            ? (message.content.alt ?? '')
+            : '';
+      return [{ message: toWire(message, actor.id), highlight: highlight(text, q) }];
     });
   }
-}
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** HTML-escape the message text, then turn the match markers into <mark> elements. */
-export function highlight(headline: string): string {
-  return headline
-    .replace(/[&<>"']/g, (c) => ESCAPES[c]!)
-    .replaceAll(MARK_START, '<mark>')
-    .replaceAll(MARK_END, '</mark>');
 }

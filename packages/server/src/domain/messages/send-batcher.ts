@@ -23,6 +23,7 @@
  */
 import type { Message, RoomEvent } from '@parley/protocol';
 import type { Pool } from '../../db/pool.js';
+import { searchText } from './content.js';
 import { insertMessage, type NewMessage } from './message.repository.js';
 
 const MAX_BATCH = 256;
@@ -39,8 +40,9 @@ const ISO = (column: string) =>
 const BATCH_SQL = /* sql */ `
 WITH input AS (
   SELECT t.*, row_number() OVER (PARTITION BY t.room_id ORDER BY t.ord) AS n
-  FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::uuid[], $5::text[], $6::text[])
-       WITH ORDINALITY AS t(room_id, author_id, content, reply_to, idempotency_key, request_hash, ord)
+  FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::uuid[], $5::text[], $6::text[], $7::text[])
+       WITH ORDINALITY
+       AS t(room_id, author_id, content, reply_to, idempotency_key, request_hash, search_text, ord)
   WHERE t.idempotency_key IS NULL OR NOT EXISTS (
     SELECT 1 FROM messages x
     WHERE x.author_id = t.author_id AND x.idempotency_key = t.idempotency_key)
@@ -53,8 +55,10 @@ WITH input AS (
 ), placed AS (
   SELECT i.*, b.base + i.n AS seq FROM input i JOIN bumped b ON b.id = i.room_id
 ), msg AS (
-  INSERT INTO messages (room_id, seq, author_id, content, reply_to, idempotency_key, request_hash)
-  SELECT room_id, seq, author_id, content, reply_to, idempotency_key, request_hash
+  INSERT INTO messages (room_id, seq, author_id, content, reply_to, idempotency_key, request_hash,
+                        search)
+  SELECT room_id, seq, author_id, content, reply_to, idempotency_key, request_hash,
+         to_tsvector('simple', search_text)
   FROM placed ORDER BY room_id, seq
   RETURNING id, room_id, seq, created_at
 ), payload AS (
@@ -153,6 +157,7 @@ export class SendBatcher {
       messages.map((m) => m.replyTo),
       messages.map((m) => m.idempotencyKey),
       messages.map((m) => m.requestHash),
+      messages.map((m) => searchText(m.content)),
     ]);
     const placed = new Map<number, RoomEvent<Message>>();
     for (const row of rows) {
