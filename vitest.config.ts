@@ -12,7 +12,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
     globalSetup: ['packages/server/test/helpers/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -84,6 +84,9 @@ export async function startParley(options: ClusterOptions = {}): Promise<ParleyC
     cleanup = () => fs.rm(dir, { recursive: true, force: true });
   }
   if (options.redis) env.REDIS_URL = REDIS_URL;
+  // BENCH_CPU_PROF=<dir>: every node writes a V8 CPU profile there on exit (open in DevTools).
+  const profDir = process.env.BENCH_CPU_PROF;
+  const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
   const nodes: ServerProcess[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -96,7 +99,7 @@ export async function startParley(options: ClusterOptions = {}): Promise<ParleyC
       nodes.push(
         await startProgram(
           `parley-${i}`,
-          [MAIN_JS],
+          [...nodeArgs, MAIN_JS],
           { ...env, PORT: String(port) },
           port,
           '/readyz',
