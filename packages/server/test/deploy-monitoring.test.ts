@@ -22,9 +22,9 @@ async function exportedNames(): Promise<Set<string>> {
   const names = new Set(['up', 'ALERTS']); // Prometheus' own series
   for (const m of await createMetrics(pool).registry.getMetricsAsJSON()) {
     names.add(m.name);
-    if (m.type === 'histogram')
+    if (String(m.type) === 'histogram')
       for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
-    if (m.type === 'summary') for (const s of ['_sum', '_count']) names.add(m.name + s);
+    if (String(m.type) === 'summary') for (const s of ['_sum', '_count']) names.add(m.name + s);
   }
   return names;
 }

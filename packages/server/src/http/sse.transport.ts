@@ -23,6 +23,7 @@ export const SSE_HEADERS = {
 } as const;
 
 export class SseStream implements Sink {
+  readonly transport = 'sse' as const;
   sub: Subscription | undefined;
   #ended = false;
 

@@ -33,6 +33,7 @@ const CLOSE_CODES = {
 } as const;
 
 export class WsConnection implements Sink {
+  readonly transport = 'ws' as const;
   actor: Actor | undefined;
   sub: Subscription | undefined;
   /** Set by the route's ping timer, cleared by any pong or frame. */

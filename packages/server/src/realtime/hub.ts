@@ -19,6 +19,7 @@
 import type { ReadFrame, RoomEvent, TypingFrame } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../domain/event-log.js';
+import type { Metrics } from '../observability/metrics.js';
 import { topics, type Broker } from './broker.js';
 import type { EventLogReader } from './log.repository.js';
 import { waitForEvent } from './long-poll.js';
@@ -34,6 +35,8 @@ export interface HubOptions {
   log: Logger;
   reconcileMs: number;
   limits: SubscriptionLimits;
+  /** Records connections, deliveries, catch-ups and messages sent (observability/metrics.ts). */
+  metrics?: Metrics;
 }
 
 export interface JoinRequest {
@@ -91,6 +94,8 @@ export class Hub implements EventPublisher {
 
   publish(events: readonly RoomEvent[]): void {
     for (const event of events) {
+      // Counted here, where every committed new message passes exactly once (replays don't).
+      if (event.event === 'message.created') this.opts.metrics?.messagesSent.inc();
       const frame = Outbound.event(event);
       this.#broker.publish(topics.room(event.room_id), frame.json);
       this.rooms.get(event.room_id)?.ingest(frame);
@@ -120,7 +125,14 @@ export class Hub implements EventPublisher {
   // ---- subscriptions -------------------------------------------------------------------------
 
   connect(sink: Sink, followsMembership: boolean): Subscription {
-    const sub = new Subscription(sink, followsMembership, this.opts.limits, this.opts.log);
+    const sub = new Subscription(
+      sink,
+      followsMembership,
+      this.opts.limits,
+      this.opts.log,
+      this.opts.metrics,
+    );
+    if (sink.transport) this.opts.metrics?.openConnections.inc({ transport: sink.transport });
     let set = this.#users.get(sub.userId);
     if (!set) {
       this.#users.set(sub.userId, (set = new Set()));
@@ -182,15 +194,32 @@ export class Hub implements EventPublisher {
     sub.dispose();
     for (const roomId of [...sub.channels.keys()]) this.leave(sub, roomId);
     const set = this.#users.get(sub.userId);
-    if (!set?.delete(sub) || set.size > 0) return;
+    if (!set?.delete(sub)) return;
+    const transport = sub.sink.transport;
+    if (transport) this.opts.metrics?.openConnections.dec({ transport });
+    if (set.size > 0) return;
     this.#users.delete(sub.userId);
     if (!this.#closed)
       this.#broker.unsubscribe([topics.user(sub.userId)]).catch(this.#warn('unsubscribe user'));
   }
 
   /** The long-poll seam (the messages route's `RoomWaiter`); see long-poll.ts. */
-  waitFor(roomId: string, afterSeq: number, ms: number, signal?: AbortSignal): Promise<boolean> {
-    return waitForEvent(this.rooms, roomId, afterSeq, ms, signal ? { signal } : {});
+  async waitFor(
+    roomId: string,
+    afterSeq: number,
+    ms: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const metrics = this.opts.metrics;
+    metrics?.openConnections.inc({ transport: 'longpoll' });
+    try {
+      const woken = await waitForEvent(this.rooms, roomId, afterSeq, ms, signal ? { signal } : {});
+      // One per poll answered by a new event (the route then reads what is new from the log).
+      if (woken) metrics?.eventsDelivered.inc({ transport: 'longpoll' });
+      return woken;
+    } finally {
+      metrics?.openConnections.dec({ transport: 'longpoll' });
+    }
   }
 
   /** Compare every followed room with `rooms.last_seq`; fill what this node missed. */
@@ -204,7 +233,10 @@ export class Hub implements EventPublisher {
         const seqs = await this.opts.reader.lastSeqs(page.map((c) => c.id));
         for (const ch of page) {
           const last = seqs.get(ch.id) ?? 0;
-          if (last > (ch.seq ?? last)) void ch.fill();
+          if (last > (ch.seq ?? last)) {
+            this.opts.metrics?.reconciliationCatchups.inc();
+            void ch.fill();
+          }
           // A subscription whose catch-up failed earlier (database blip) gets another go.
           for (const sub of ch.subs) {
             if ((sub.positions.get(ch.id) ?? Infinity) < (ch.seq ?? 0)) void sub.catchUp(ch);

@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Broker } from './broker.js';
 import { Hub } from './hub.js';
 import { eventLogReader } from './log.repository.js';
@@ -38,13 +39,20 @@ export type RealtimeConfig = Pick<
   | 'presenceTtlS'
 >;
 
-export function createRealtime(config: RealtimeConfig, db: Queryable, log: Logger): Realtime {
+export function createRealtime(
+  config: RealtimeConfig,
+  db: Queryable,
+  log: Logger,
+  metrics?: Metrics,
+): Realtime {
   const reader = eventLogReader(db);
   let broker: Broker;
   let store: PresenceStore;
   let redis: RedisBroker | undefined;
   if (config.redisUrl) {
-    redis = new RedisBroker(config.redisUrl, config.redisPrefix, log);
+    redis = new RedisBroker(config.redisUrl, config.redisPrefix, log, () =>
+      metrics?.brokerPublishFailures.inc(),
+    );
     broker = redis;
     store = new RedisPresenceStore(redis.commands, config.redisPrefix);
   } else {
@@ -57,6 +65,7 @@ export function createRealtime(config: RealtimeConfig, db: Queryable, log: Logge
     log,
     reconcileMs: config.realtimeReconcileMs,
     limits: { queueBytes: config.realtimeQueueBytes, stallTimeoutMs: config.wsPingS * 2000 },
+    metrics,
   });
   const presence = new Presence(store, hub, reader, log, config.presenceTtlS * 1000);
   return {

@@ -25,6 +25,8 @@ export class RedisBroker implements Broker {
     url: string,
     private readonly prefix: string,
     private readonly log: Logger,
+    /** Counts lost publishes (parley_broker_publish_failures_total). */
+    private readonly onPublishFailure: () => void = () => undefined,
   ) {
     this.#pub = createRedis(url, log, 'publisher');
     // Subscriptions requested while disconnected wait for the connection instead of failing.
@@ -59,6 +61,7 @@ export class RedisBroker implements Broker {
   publish(topic: string, payload: string): void {
     if (this.#closed) return;
     this.#pub.publish(this.prefix + topic, `${this.nodeId}|${payload}`).catch((err: Error) => {
+      this.onPublishFailure();
       this.log.debug({ err: err.message, topic }, 'publish lost; subscribers will reconcile');
     });
   }

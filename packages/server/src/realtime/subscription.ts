@@ -16,11 +16,14 @@
  * stalled. Nothing here blocks: other subscriptions never wait for a slow one.
  */
 import type { Logger } from 'pino';
+import { secondsSince, type Metrics, type Transport } from '../observability/metrics.js';
 import { Outbound } from './outbound.js';
 import type { RoomChannel } from './room-channel.js';
 
 export interface Sink {
   readonly userId: string;
+  /** Labels this connection's metrics (open connections, deliveries, latency). */
+  readonly transport?: Transport;
   /** Bytes accepted by `write` and not yet handed to the network: the outbound queue. */
   buffered(): number;
   write(frame: Outbound, sub: Subscription): void;
@@ -54,6 +57,7 @@ export class Subscription {
     readonly followsMembership: boolean,
     private readonly limits: SubscriptionLimits,
     private readonly log: Logger,
+    private readonly metrics?: Metrics,
   ) {}
 
   get userId(): string {
@@ -70,7 +74,13 @@ export class Subscription {
       return;
     }
     if (seq === pos + 1 && !this.#catching.has(ch.id)) {
-      if (this.#write(frame)) this.positions.set(ch.id, seq);
+      if (this.#write(frame)) {
+        this.positions.set(ch.id, seq);
+        // Live deliveries only: a catch-up's events are old by design, not late.
+        const transport = this.sink.transport;
+        if (transport && frame.event)
+          this.metrics?.deliveryLatency.observe({ transport }, secondsSince(frame.event.at));
+      }
       return;
     }
     void this.catchUp(ch);
@@ -145,6 +155,8 @@ export class Subscription {
       return false;
     }
     this.sink.write(frame, this);
+    const transport = this.sink.transport;
+    if (transport && frame.seq !== undefined) this.metrics?.eventsDelivered.inc({ transport });
     return true;
   }
 
