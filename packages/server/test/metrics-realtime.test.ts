@@ -83,7 +83,7 @@ describe('realtime metrics', () => {
       expect(await metric(t, 'parley_events_delivered_total', 'transport="sse"')).toBe(1);
       expect(await metric(t, 'parley_delivery_latency_seconds_count', 'transport="sse"')).toBe(1);
     } finally {
-      await stream.close();
+      stream.close();
     }
     await until(async () => (await metric(t, 'parley_open_connections', 'transport="sse"')) === 0);
     expect(await metric(t, 'parley_open_connections', 'transport="sse"')).toBe(0);
