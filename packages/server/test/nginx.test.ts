@@ -6,7 +6,9 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { startNginx, type RunningNginx } from './helpers/nginx.js';
+import { isEvent, TestSocket, TestStream } from './helpers/realtime-client.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
+import { registerUser } from './helpers/users.js';
 
 interface Answer {
   status: number;
@@ -102,6 +104,45 @@ describe('nginx in front of two Parley nodes', () => {
   it('keeps /metrics away from the edge', async () => {
     expect((await get(`${nginx!.url}/metrics`, '127.0.0.4')).status).toBe(404);
     expect((await fetch(`${nodes[0]!.url}/metrics`)).status).toBe(200);
+  });
+
+  it('carries WebSocket and SSE through nginx, across both nodes, without buffering', async () => {
+    // Connections from one client address: the handshakes count against its API rate.
+    const alice = await registerUser(nginx!.url);
+    const bob = await registerUser(nginx!.url);
+    const rooms = (await (
+      await fetch(`${nginx!.url}/api/v1/rooms`, { headers: alice.headers })
+    ).json()) as { rooms: { id: string; name: string }[] };
+    const general = rooms.rooms.find((r) => r.name === 'general')!.id;
+
+    // least_conn spreads the two long-lived connections over the two nodes.
+    const socket = await TestSocket.open(nginx!.url, { token: alice.access_token });
+    const stream = await TestStream.open(`${nginx!.url}/api/v1/stream`, bob.headers);
+    try {
+      expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(stream.response.headers.get('x-frame-options')).toBe('DENY');
+      const open = await Promise.all(
+        nodes.map((n) => metricValue(n, /^parley_open_connections\{transport="(ws|sse)"\}/)),
+      );
+      expect(open).toEqual([1, 1]);
+
+      const sent = await fetch(`${nginx!.url}/api/v1/rooms/${general}/messages`, {
+        method: 'POST',
+        headers: alice.headers,
+        body: JSON.stringify({ text: 'through the proxy' }),
+      });
+      expect(sent.status).toBe(201);
+      const { seq } = (await sent.json()) as { seq: number };
+      const mine = (f: { seq?: unknown }) => f.seq === seq;
+      // A single small event arriving proves nginx does not buffer the stream.
+      await stream.next((f) => isEvent(general, 'message.created')(f) && mine(f));
+      await socket.next((f) => isEvent(general, 'message.created')(f) && mine(f));
+      socket.send({ type: 'ping' });
+      await socket.next((f) => f.type === 'pong');
+    } finally {
+      stream.close();
+      await socket.close();
+    }
   });
 
   it('limits the API to 10 r/s with a burst of 20, answering 429 in the API shape', async () => {
