@@ -51,14 +51,21 @@ describe.each(ENGINES)('seq assignment under concurrency (%s PostgreSQL)', (engi
     );
 
     // Each writer saw its own seqs strictly increase; together they are start+1..start+N, once each.
-    for (const seqs of sent) for (let k = 1; k < seqs.length; k++) expect(seqs[k]).toBeGreaterThan(seqs[k - 1]!);
+    for (const seqs of sent)
+      for (let k = 1; k < seqs.length; k++) expect(seqs[k]).toBeGreaterThan(seqs[k - 1]!);
     const all = sent.flat().sort((a, b) => a - b);
     const total = WRITERS * PER_WRITER;
     expect(all).toEqual(Array.from({ length: total }, (_, k) => start + k + 1));
 
     // The database agrees: the event log is gap-free from 1 to last_seq, and every message's
     // seq is its message.created event.
-    const { rows } = await f.pool.query<{ last_seq: number; events: number; min: number; max: number; distinct_seqs: number }>(
+    const { rows } = await f.pool.query<{
+      last_seq: number;
+      events: number;
+      min: number;
+      max: number;
+      distinct_seqs: number;
+    }>(
       `SELECT r.last_seq, count(e.seq)::int AS events, min(e.seq) AS min, max(e.seq) AS max,
               count(DISTINCT e.seq)::int AS distinct_seqs
        FROM rooms r JOIN events e ON e.room_id = r.id WHERE r.id = $1 GROUP BY r.last_seq`,

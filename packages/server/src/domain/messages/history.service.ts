@@ -50,7 +50,9 @@ export class HistoryService {
       while (!signal?.aborted && Date.now() < deadline) {
         await waiter.waitFor(room.id, seen, deadline - Date.now(), signal);
         const now = await requireRoom(this.deps.pool, actor, room.id, 'read');
-        if (now.last_seq <= seen) continue;
+        // Events are published after commit, so a wake-up without a newer last_seq means the
+        // waiter timed out, was aborted or is shutting down: stop rather than spin.
+        if (now.last_seq <= seen) break;
         seen = now.last_seq;
         page = await this.#read(room.id, now.last_seq, cursor, limit);
         if (page.messages.length > 0) break;
