@@ -34,6 +34,7 @@ import { webRoutes } from './http/web.routes.js';
 import { validatorCompiler } from './http/validation.js';
 import { wsRoutes } from './http/ws.routes.js';
 import { streamRoutes } from './http/stream.routes.js';
+import { asyncApiRoutes } from './http/asyncapi.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRealtime } from './realtime/realtime.js';
 import { createChatServices } from './domain/messages/chat-services.js';
@@ -175,3 +176,4 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   return app;
 }
+  await app.register(asyncApiRoutes, { config });
