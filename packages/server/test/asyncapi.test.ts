@@ -22,7 +22,9 @@ describe('AsyncAPI document', () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     const { document, diagnostics } = await new Parser().parse(text);
-    const errors = diagnostics.filter((d) => d.severity === 0);
+    const errors = diagnostics.filter(
+      (d) => (d.severity as number) === 0 /* DiagnosticSeverity.Error */,
+    );
     expect(errors.map((d) => `${d.path.join('.')}: ${d.message}`)).toEqual([]);
     expect(document?.version()).toBe('3.0.0');
     const ws = document!.channels().get('websocket')!;
