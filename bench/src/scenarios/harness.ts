@@ -87,7 +87,7 @@ export class ReceiverGroup {
   }
 
   /** Waits until nothing sent is missing any more, or nothing has arrived for `quietMs`. */
-  async drain(sentPerRoom: number[], quietMs = 3000, maxMs = 30_000): Promise<void> {
+  async drain(sentPerRoom: number[], quietMs = 5000, maxMs = 60_000): Promise<void> {
     const until = Date.now() + maxMs;
     let last = -1;
     let lastChange = Date.now();
