@@ -6,7 +6,6 @@
  */
 import type {
   Content,
-  JoinedRoom,
   Message,
   ParleyClient,
   RealtimeConnection,
@@ -31,7 +30,7 @@ import {
   updateTimeline,
   users,
 } from './store.js';
-import { connectRealtime } from './realtime-sync.js';
+import { connectRealtime, watchNetwork } from './realtime-sync.js';
 import { addPending, lastSeq, removePending, updatePending, upsertMessages } from './timeline.js';
 
 const PAGE = 50;
@@ -49,7 +48,7 @@ export class Chat {
     me.value = user;
     rememberUsers([user]);
     this.realtime = connectRealtime(this);
-    this.#stopTimers.push(this.#watchNetwork());
+    this.#stopTimers.push(watchNetwork(() => this.realtime));
     await this.loadRooms();
     const wanted = /^#\/room\/(.+)$/.exec(location.hash)?.[1];
     const all = [...rooms.value.values()];
@@ -145,20 +144,6 @@ export class Chat {
     if (old) setEntry(rooms, room.id, { ...old, ...room });
   }
 
-  publicRooms = (): Promise<JoinedRoom[]> => this.client.rooms.list('public');
-
-  async createRoom(input: { name: string; topic?: string; visibility: 'public' | 'private' }) {
-    const room = await this.client.rooms.create(input);
-    await this.loadRooms();
-    await this.openRoom(room.id);
-  }
-
-  async joinRoom(roomId: string): Promise<void> {
-    await this.client.rooms.join(roomId);
-    await this.loadRooms();
-    await this.openRoom(roomId);
-  }
-
   async leaveRoom(roomId: string): Promise<void> {
     await this.client.rooms.leave(roomId);
     this.forgetRoom(roomId);
@@ -173,18 +158,6 @@ export class Chat {
       if (next) void this.openRoom(next.id);
     }
   }
-
-  async startDm(userId: string): Promise<void> {
-    const room = await this.client.rooms.dm([userId]);
-    await this.loadRooms();
-    await this.openRoom(room.id);
-  }
-
-  searchUsers = async (query: string) => {
-    const found = await this.client.users.search(query, 10);
-    rememberUsers(found);
-    return found.filter((u) => u.id !== me.value?.id);
-  };
 
   // ── messages ────────────────────────────────────────────────────────────────────────────
   /**
@@ -301,34 +274,4 @@ export class Chat {
       // Unknown or gone: the view shows "someone".
     }
   }
-
-  #watchNetwork(): () => void {
-    const update = () => {
-      if (!navigator.onLine) connection.value = 'offline';
-      else if (this.realtime) connection.value = stateOf(this.realtime);
-    };
-    window.addEventListener('online', update);
-    window.addEventListener('offline', update);
-    update();
-    return () => {
-      window.removeEventListener('online', update);
-      window.removeEventListener('offline', update);
-    };
-  }
-}
-
-export function stateOf(r: RealtimeConnection): 'connecting' | 'open' | 'reconnecting' | 'closed' {
-  return r.state;
-}
-
-/** The server's `me` flags on reactions are the editor's; keep ours. */
-export function keepMine(incoming: Message, old: Message | undefined): Message {
-  if (!old) return incoming;
-  return {
-    ...incoming,
-    reactions: incoming.reactions.map((r) => ({
-      ...r,
-      me: old.reactions.find((o) => o.emoji === r.emoji)?.me ?? false,
-    })),
-  };
 }

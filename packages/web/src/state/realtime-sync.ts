@@ -8,7 +8,6 @@ import type { Member, Message, RealtimeConnection, Room, RoomEvent } from '@parl
 import { RealtimeConnection as Connection } from '@parley/client';
 import { mentions, notify } from '../lib/notify.js';
 import type { Chat } from './chat.js';
-import { keepMine } from './chat.js';
 import {
   connection,
   currentRoomId,
@@ -22,7 +21,7 @@ import {
   typing,
   updateTimeline,
 } from './store.js';
-import { upsertMessages } from './timeline.js';
+import { keepMine, upsertMessages } from './timeline.js';
 
 const TYPING_TTL_MS = 6000;
 
@@ -148,4 +147,20 @@ function maybeNotify(chat: Chat, m: Message): void {
   const where =
     room.kind === 'dm' ? m.author.display_name : `${m.author.display_name} in #${roomLabel(room)}`;
   notify(where, text, room.id, () => void chat.openRoom(room.id));
+}
+
+/** The browser's own online/offline signal, shown before the socket notices. */
+export function watchNetwork(realtime: () => RealtimeConnection | undefined): () => void {
+  const update = () => {
+    const rt = realtime();
+    if (!navigator.onLine) connection.value = 'offline';
+    else if (rt) connection.value = rt.state;
+  };
+  window.addEventListener('online', update);
+  window.addEventListener('offline', update);
+  update();
+  return () => {
+    window.removeEventListener('online', update);
+    window.removeEventListener('offline', update);
+  };
 }

@@ -75,3 +75,15 @@ export const removePending = (t: Timeline, clientId: string): Timeline => ({
 });
 
 export const lastSeq = (t: Timeline): number => t.messages.at(-1)?.seq ?? 0;
+
+/** The server's `me` flags on reactions in broadcast events are not ours: keep what we knew. */
+export function keepMine(incoming: Message, old: Message | undefined): Message {
+  if (!old) return incoming;
+  return {
+    ...incoming,
+    reactions: incoming.reactions.map((r) => ({
+      ...r,
+      me: old.reactions.find((o) => o.emoji === r.emoji)?.me ?? false,
+    })),
+  };
+}

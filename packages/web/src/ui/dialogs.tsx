@@ -3,6 +3,7 @@ import type { JoinedRoom, User } from '@parley/client';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText } from '../lib/session.js';
+import { createRoom, joinRoom, publicRooms, searchUsers, startDm } from '../state/room-actions.js';
 import { rooms } from '../state/store.js';
 import { useChat } from './chat-context.js';
 
@@ -59,7 +60,7 @@ export function CreateRoomDialog(props: { onClose: () => void }) {
         class="stack"
         onSubmit={(e) => {
           e.preventDefault();
-          void run(() => chat.createRoom({ name: name.trim(), topic: topic.trim(), visibility }));
+          void run(() => createRoom(chat, { name: name.trim(), topic: topic.trim(), visibility }));
         }}
       >
         <label>
@@ -104,7 +105,7 @@ export function BrowseRoomsDialog(props: { onClose: () => void }) {
   const [loadError, setLoadError] = useState('');
   const { run, busy, errorView } = useAction(props.onClose);
   useEffect(() => {
-    chat.publicRooms().then(setList, (err: unknown) => {
+    publicRooms(chat).then(setList, (err: unknown) => {
       setList([]);
       setLoadError(errorText(err));
     });
@@ -135,7 +136,7 @@ export function BrowseRoomsDialog(props: { onClose: () => void }) {
                   type="button"
                   class="primary"
                   disabled={busy}
-                  onClick={() => void run(() => chat.joinRoom(r.id))}
+                  onClick={() => void run(() => joinRoom(chat, r.id))}
                 >
                   Join
                 </button>
@@ -163,7 +164,7 @@ export function NewDmDialog(props: { onClose: () => void }) {
   useEffect(() => {
     let live = true;
     const timer = setTimeout(() => {
-      chat.searchUsers(query.trim()).then(
+      searchUsers(chat, query.trim()).then(
         (users) => live && setFound(users),
         () => live && setFound([]),
       );
@@ -194,7 +195,7 @@ export function NewDmDialog(props: { onClose: () => void }) {
               type="button"
               class="primary"
               disabled={busy}
-              onClick={() => void run(() => chat.startDm(u.id))}
+              onClick={() => void run(() => startDm(chat, u.id))}
             >
               Message
             </button>

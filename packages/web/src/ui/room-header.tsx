@@ -1,7 +1,7 @@
 /** The open room's name, topic and actions; the menu button opens the sidebar on phones. */
 import { useState } from 'preact/hooks';
 import { errorText } from '../lib/session.js';
-import { currentRoom, dmMembers, presence, roomLabel, sidebarOpen } from '../state/store.js';
+import { currentRoom, dmMembers, presence, roomLabel, rooms, sidebarOpen } from '../state/store.js';
 import { useChat } from './chat-context.js';
 
 export function RoomHeader() {
@@ -9,6 +9,10 @@ export function RoomHeader() {
   const room = currentRoom.value;
   const [error, setError] = useState('');
   const other = room?.kind === 'dm' ? dmMembers.value.get(room.id)?.[0] : undefined;
+  // On phones the sidebar is hidden: the menu button tells that other rooms have news.
+  const unreadElsewhere = [...rooms.value.values()].some(
+    (r) => r.id !== room?.id && r.unread_count > 0,
+  );
 
   const leave = async () => {
     if (!room || !window.confirm(`Leave #${room.name}?`)) return;
@@ -24,11 +28,11 @@ export function RoomHeader() {
       <button
         type="button"
         class="icon-button menu-button"
-        aria-label="Open the room list"
+        aria-label={unreadElsewhere ? 'Open the room list (unread messages)' : 'Open the room list'}
         aria-expanded={sidebarOpen.value}
         onClick={() => (sidebarOpen.value = !sidebarOpen.value)}
       >
-        ☰
+        ☰{unreadElsewhere && <span class="menu-dot" aria-hidden="true" />}
       </button>
       {room && (
         <div class="room-title">

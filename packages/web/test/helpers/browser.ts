@@ -4,7 +4,8 @@
  * by the test files. Whoever launches a browser closes it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -28,8 +29,38 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Build the web app when dist is missing or older than its sources (`npm test` builds first). */
+/**
+ * Build the web app when dist is missing or older than its sources (`npm test` builds first).
+ * Test files run in parallel: a lock file makes one build while the others wait for it.
+ */
 export function ensureWebBuild(): void {
+  const lock = path.join(tmpdir(), 'parley-web-build.lock');
+  for (let waited = 0; isStale(); waited += 200) {
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx');
+    } catch {
+      if (waited > 120_000) throw new Error(`${lock} held for 2 minutes: remove it if stale`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      continue;
+    }
+    try {
+      if (!isStale()) return;
+      const vite = fileURLToPath(
+        new URL('../../../../node_modules/vite/bin/vite.js', import.meta.url),
+      );
+      execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+        cwd: WEB,
+        stdio: 'inherit',
+      });
+    } finally {
+      closeSync(fd);
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
+function isStale(): boolean {
   const index = path.join(WEB, 'dist/index.html');
   const built = existsSync(index) ? statSync(index).mtimeMs : 0;
   const newest = Math.max(
@@ -37,12 +68,7 @@ export function ensureWebBuild(): void {
     newestMtime(path.join(WEB, '../client/src')),
     statSync(path.join(WEB, 'index.html')).mtimeMs,
   );
-  if (built >= newest) return;
-  const vite = fileURLToPath(new URL('../../../../node_modules/vite/bin/vite.js', import.meta.url));
-  execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
-    cwd: WEB,
-    stdio: 'inherit',
-  });
+  return built < newest;
 }
 
 function newestMtime(dir: string): number {
