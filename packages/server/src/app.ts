@@ -38,6 +38,7 @@ import { asyncApiRoutes } from './http/asyncapi.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRealtime } from './realtime/realtime.js';
 import { createChatServices } from './domain/messages/chat-services.js';
+import { TokenBucketLimiter } from './domain/messages/send-rate-limiter.js';
 import { messageRoutes } from './http/messages.routes.js';
 import { roomRoutes } from './http/rooms.routes.js';
 import { searchRoutes } from './http/search.routes.js';
@@ -45,6 +46,7 @@ import { registerHttpInstrumentation } from './observability/http-instrumentatio
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoutes } from './observability/metrics.routes.js';
 import { instrumentPool } from './observability/pool-metrics.js';
+import { countRejections } from './observability/rate-limit-metrics.js';
 
 export interface AppDeps {
   pool: Pool;
@@ -85,7 +87,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // The realtime hub delivers committed events (docs/REALTIME.md); tests may pass their own.
   const realtime = createRealtime(config, deps.pool, deps.log, metrics);
   const events = deps.events ?? realtime.hub;
-  const identity = await createIdentity({ config, pool: deps.pool, log: deps.log, events });
+  const identity = await createIdentity({
+    config,
+    pool: deps.pool,
+    log: deps.log,
+    events,
+    metrics,
+  });
+  const sendLimiter = new TokenBucketLimiter(config.rateLimitSendPerS, config.rateLimitSendBurst);
   const ctx: AppContext = {
     config,
     log: deps.log,
@@ -103,6 +112,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       waiter: () => realtime.hub,
       signalRead: (room_id, user_id, seq) =>
         realtime.hub.signal({ type: 'read', room_id, user_id, seq }),
+      limiter: { take: countRejections(sendLimiter.take.bind(sendLimiter), metrics, 'send') },
     }),
     readinessChecks: {
       database: () => deps.pool.query('SELECT 1'),

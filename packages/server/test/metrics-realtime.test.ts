@@ -152,3 +152,49 @@ describe('broker publish failures', () => {
     expect(await metric(t, 'parley_broker_publish_failures_total')).toBeGreaterThan(before);
   });
 });
+
+describe('rate-limit rejections by limiter', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('external', {
+      rateLimitAuthPerMin: 3,
+      rateLimitSendPerS: 1,
+      rateLimitSendBurst: 1,
+    });
+  });
+  afterAll(() => t?.close());
+
+  it('counts the auth and send limiters apart from the API limiter', async () => {
+    const user = await registerUser(t.url);
+    const roomId = await generalId(t, user);
+    const sends = await Promise.all(
+      ['a', 'b', 'c'].map((text) =>
+        fetch(`${t.url}/api/v1/rooms/${roomId}/messages`, {
+          method: 'POST',
+          headers: user.headers,
+          body: JSON.stringify({ text }),
+        }),
+      ),
+    );
+    const sendRejected = sends.filter((r) => r.status === 429).length;
+    expect(sendRejected).toBeGreaterThan(0);
+    expect(await metric(t, 'parley_rate_limit_rejections_total', 'scope="send"')).toBe(
+      sendRejected,
+    );
+
+    let authRejected = 0;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${t.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: user.username, password: 'wrong password!' }),
+      });
+      if (res.status === 429) authRejected++;
+    }
+    expect(authRejected).toBeGreaterThan(0);
+    expect(await metric(t, 'parley_rate_limit_rejections_total', 'scope="auth"')).toBe(
+      authRejected,
+    );
+    expect(await metric(t, 'parley_rate_limit_rejections_total', 'scope="api"')).toBe(0);
+  });
+});

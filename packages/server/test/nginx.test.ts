@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { startNginx, type RunningNginx } from './helpers/nginx.js';
-import { isEvent, TestSocket, TestStream } from './helpers/realtime-client.js';
+import { isEvent, TestSocket, TestStream, type Frame } from './helpers/realtime-client.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 import { registerUser } from './helpers/users.js';
 
@@ -133,7 +133,7 @@ describe('nginx in front of two Parley nodes', () => {
       });
       expect(sent.status).toBe(201);
       const { seq } = (await sent.json()) as { seq: number };
-      const mine = (f: { seq?: unknown }) => f.seq === seq;
+      const mine = (f: Frame) => f.seq === seq;
       // A single small event arriving proves nginx does not buffer the stream.
       await stream.next((f) => isEvent(general, 'message.created')(f) && mine(f));
       await socket.next((f) => isEvent(general, 'message.created')(f) && mine(f));

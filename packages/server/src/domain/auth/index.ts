@@ -14,6 +14,8 @@ import { AuthService } from './auth.service.js';
 import { Authenticator } from './authenticator.js';
 import { loadJwtSecret } from './jwt-secret.js';
 import { PasswordHasher } from './password.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { countRejections } from '../../observability/rate-limit-metrics.js';
 
 export interface Identity {
   auth: AuthService;
@@ -33,11 +35,13 @@ export async function createIdentity(deps: {
   pool: Pool;
   log: Logger;
   events: EventPublisher;
+  metrics?: Metrics;
 }): Promise<Identity> {
   const { config, pool, log, events } = deps;
   const secret = await loadJwtSecret(config, log, pool);
   const passwords = createPasswordHasher(config);
   const attempts = new AttemptLimiter(config.rateLimitAuthPerMin);
+  attempts.hit = countRejections(attempts.hit.bind(attempts), deps.metrics, 'auth');
   const tokens = new AccessTokens(secret, config.accessTokenTtlS);
   const users = new UserService({ pool, events, passwords, attempts, config });
   const authenticator = new Authenticator(pool, tokens, secret);
