@@ -160,6 +160,17 @@ describe.each(ENGINES)('WebSocket on %s PostgreSQL', (engine) => {
     expect(await a.next((f) => f.type === 'error' && f.code === 'rate_limited')).toBeTruthy();
   });
 
+  it('announces presence to users sharing a room, online then offline', async () => {
+    const watcher = await open({ token: alice.access_token });
+    const carol = await registerUser(t.url);
+    const c = await open({ token: carol.access_token });
+    const mine = (status: string) => (f: { type: string; user_id?: unknown; status?: unknown }) =>
+      f.type === 'presence' && f.user_id === carol.user.id && f.status === status;
+    await watcher.next(mine('online'));
+    await c.close();
+    await watcher.next(mine('offline'));
+  });
+
   it('closes a connection whose session was revoked with 4401', async () => {
     const user = await registerUser(t.url);
     const s = await open({ token: user.access_token });
