@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { isEvent, TestSocket } from './helpers/realtime-client.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
 
 const INSTRUMENT_JS = fileURLToPath(
@@ -108,6 +109,24 @@ describe('tracing: OTLP export from the real server process', () => {
       body: JSON.stringify({ display_name: 'Tracer' }),
     });
     expect(guest.status).toBe(201);
+    // A send (traced by the caller) and its delivery to a live WebSocket on this node.
+    const { access_token: token } = (await guest.json()) as { access_token: string };
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const rooms = (await (await fetch(`${server.url}/api/v1/rooms`, { headers })).json()) as {
+      rooms: { id: string; name: string }[];
+    };
+    const general = rooms.rooms.find((r) => r.name === 'general')!.id;
+    const socket = await TestSocket.open(server.url, { token });
+    const sendTraceId = 'feedfacefeedfacefeedfacefeedface';
+    const sent = await fetch(`${server.url}/api/v1/rooms/${general}/messages`, {
+      method: 'POST',
+      headers: { ...headers, traceparent: `00-${sendTraceId}-2222222222222222-01` },
+      body: JSON.stringify({ text: 'traced' }),
+    });
+    expect(sent.status).toBe(201);
+    const { seq } = (await sent.json()) as { seq: number };
+    await socket.next((f) => isEvent(general, 'message.created')(f) && f.seq === seq);
+    await socket.close();
     expect((await fetch(`${server.url}/livez`)).status).toBe(200);
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect(receiver.spans).toHaveLength(0);
@@ -128,6 +147,18 @@ describe('tracing: OTLP export from the real server process', () => {
     );
     expect(queries.map((s) => s.name)).toContainEqual(expect.stringMatching(/^pg\.query/));
     expect(http.find((s) => s.traceId === dbTraceId)?.name).toBe('POST /api/v1/auth/guest');
+    // The delivery is its own trace, linked to the send.
+    const send = http.find((s) => s.traceId === sendTraceId);
+    expect(send?.name).toBe('POST /api/v1/rooms/:room_id/messages');
+    const delivery = receiver.spans.find(
+      (s) => s.name === 'parley.deliver' && s.attributes['parley.seq'] === seq,
+    );
+    expect(delivery?.traceId).not.toBe(sendTraceId);
+    expect(delivery?.links.map((l) => l.traceId)).toEqual([sendTraceId]);
+    expect(delivery?.attributes).toMatchObject({
+      'parley.room_id': general,
+      'parley.recipients': 1,
+    });
     // Probes are not traced: they would bury everything else.
     expect(http.map((s) => s.attributes['url.path'])).not.toContain('/livez');
     expect(http.map((s) => s.attributes['url.path'])).not.toContain('/readyz');

@@ -1,13 +1,15 @@
 /**
- * Tracing a message from its send to its deliveries, across nodes.
+ * Tracing a message from its send to its deliveries.
  *
- * A send and its deliveries are different traces (one request, then N nodes × M sockets at
- * their own pace), so they are joined by a span *link*, not parenthood:
- * 1. `EventPublisher.publish()` is called inside the send's request, so the publisher captures
- *    `currentTraceparent()` there and carries it beside the events — in the broker message over
- *    Redis, never in the client-facing envelope;
- * 2. each node, when it fans an event out to its local subscribers, calls `traceDelivery()`:
- *    one `parley.deliver` span per event per node, linked to the send span.
+ * A send and its deliveries are different traces (one request, then fan-out to many sockets at
+ * their own pace), so they are joined by a span *link*, not parenthood: `Hub.publish()` runs
+ * inside the send's request, captures `currentTraceparent()` there, and after handing each event
+ * to its local subscribers records one `parley.deliver` span (room, seq, recipients) linked to
+ * the send span.
+ *
+ * Not yet: deliveries on other nodes. The broker forwards the client-facing envelope verbatim
+ * (encoded once), so carrying the traceparent across needs a field in the broker framing
+ * (redis-broker.ts prefixes each payload with the node id; a traceparent could ride there).
  *
  * Uses only `@opentelemetry/api`: with tracing off both functions cost a property lookup (no
  * propagator is registered, so no traceparent is ever produced, and nothing is recorded).

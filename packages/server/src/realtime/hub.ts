@@ -20,6 +20,7 @@ import type { ReadFrame, RoomEvent, TypingFrame } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../domain/event-log.js';
 import type { Metrics } from '../observability/metrics.js';
+import { currentTraceparent, traceDelivery } from '../observability/trace-links.js';
 import { topics, type Broker } from './broker.js';
 import type { EventLogReader } from './log.repository.js';
 import { waitForEvent } from './long-poll.js';
@@ -93,12 +94,17 @@ export class Hub implements EventPublisher {
   // ---- publishing ----------------------------------------------------------------------------
 
   publish(events: readonly RoomEvent[]): void {
+    // Called inside the send's request: its trace is linked from the local delivery span.
+    const traceparent = currentTraceparent();
     for (const event of events) {
       // Counted here, where every committed new message passes exactly once (replays don't).
       if (event.event === 'message.created') this.opts.metrics?.messagesSent.inc();
       const frame = Outbound.event(event);
       this.#broker.publish(topics.room(event.room_id), frame.json);
-      this.rooms.get(event.room_id)?.ingest(frame);
+      const ch = this.rooms.get(event.room_id);
+      ch?.ingest(frame);
+      const recipients = ch?.subs.size ?? 0;
+      traceDelivery({ roomId: event.room_id, seq: event.seq, recipients, traceparent });
       const joined = event.event === 'member.joined' ? memberId(event) : undefined;
       if (joined) {
         const notice = { type: 'joined', room_id: event.room_id, seq: event.seq };
