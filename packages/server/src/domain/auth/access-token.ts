@@ -4,7 +4,7 @@
  * verification also checks that session in the database, so logout and theft detection revoke
  * access tokens immediately rather than after their 15 minutes.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { AppError } from '../../errors.js';
 
@@ -18,14 +18,18 @@ export interface AccessClaims {
 }
 
 export class AccessTokens {
-  readonly #key: Uint8Array;
+  // A KeyObject, made once: given raw bytes, jose would re-import the HMAC key on every call
+  // (about 10% of server CPU on the send path in a profile).
+  readonly #key: KeyObject;
 
   constructor(
     secret: string,
     readonly ttlS: number,
   ) {
     // Derive a dedicated key so the configured secret is never used for two purposes.
-    this.#key = createHmac('sha256', secret).update('parley access token v1').digest();
+    this.#key = createSecretKey(
+      createHmac('sha256', secret).update('parley access token v1').digest(),
+    );
   }
 
   sign(claims: AccessClaims): Promise<string> {
