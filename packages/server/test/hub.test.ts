@@ -150,7 +150,9 @@ describe.each(ENGINES)('realtime hub on %s PostgreSQL', (engine) => {
       const userId = randomUUID();
       const sink = new RecordingSink(userId);
       const sub = b.connect(sink, true);
-      await new Promise((r) => setTimeout(r, 50)); // user topic subscribed
+      // Joining another room waits for its broker subscription, issued after the user topic's on
+      // the same connection: once it is confirmed, so is the user topic.
+      await b.join(sub, [{ roomId: await createRoom(pool) }]);
       const joined = await withTransaction(pool, (tx) =>
         appendEvent(tx, room, 'member.joined', { user: { id: userId }, role: 'member' }),
       );
@@ -163,6 +165,7 @@ describe.each(ENGINES)('realtime hub on %s PostgreSQL', (engine) => {
       a.publish([left]);
       await eventually(() => sink.frames.length === 2, 'member.left');
       expect(sub.channels.has(room)).toBe(false);
+      expect(sink.parsed()[1]).toEqual(left);
       b.disconnect(sub);
     });
 

@@ -108,7 +108,7 @@ export class RecordingSink implements Sink {
 }
 
 /** Wait until `check` holds (polling); fails with `what` after `ms`. */
-export async function eventually(check: () => boolean, what: string, ms = 5000): Promise<void> {
+export async function eventually(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
