@@ -17,7 +17,7 @@ abstract class Recorder {
   }
 
   /** The first frame after index `from` matching `pred`; rejects after `ms`. */
-  async next(pred: (f: Frame) => boolean, ms = 5000, from = 0): Promise<Frame> {
+  async next(pred: (f: Frame) => boolean, ms = 15_000, from = 0): Promise<Frame> {
     const deadline = Date.now() + ms;
     for (;;) {
       const hit = this.frames.slice(from).find(pred);
@@ -38,7 +38,7 @@ abstract class Recorder {
   }
 
   /** Wait until `count` frames match `pred`. */
-  async count(pred: (f: Frame) => boolean, count: number, ms = 5000): Promise<Frame[]> {
+  async count(pred: (f: Frame) => boolean, count: number, ms = 15_000): Promise<Frame[]> {
     await this.next(() => this.frames.filter(pred).length >= count, ms);
     return this.frames.filter(pred);
   }
