@@ -179,4 +179,12 @@ describe.each(ENGINES)('WebSocket on %s PostgreSQL', (engine) => {
     expect(closed.code).toBe(4401);
     expect(s.frames.at(-1)).toMatchObject({ type: 'error', code: 'unauthenticated' });
   });
+
+  // Last: it drains the shared app.
+  it('tells clients to reconnect (1012) when the node drains, and refuses new sockets', async () => {
+    const a = await open({ token: alice.access_token });
+    await t.lifecycle.beginDrain();
+    expect((await a.closed).code).toBe(1012);
+    await expect(open({ token: alice.access_token })).rejects.toMatchObject({ status: 503 });
+  });
 });
