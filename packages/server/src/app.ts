@@ -179,6 +179,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await app.register(messageRoutes, { ctx });
   await app.register(wsRoutes, { ctx });
   await app.register(streamRoutes, { ctx });
+  await app.register(asyncApiRoutes, { config });
   await app.register(searchRoutes, { ctx });
   await app.register(metricsRoutes, { metrics });
   // Last: the web app's SPA fallback only answers GETs no route above claimed.
@@ -186,4 +187,3 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
 
   return app;
 }
-  await app.register(asyncApiRoutes, { config });
