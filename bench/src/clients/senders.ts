@@ -45,6 +45,8 @@ function restLane(url: string, token: string, agent: http.Agent): Lane {
   };
 }
 
+const ACK_TIMEOUT_MS = 30_000;
+
 async function parleyWsLane(url: string, token: string): Promise<Lane> {
   const pending = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
   const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/ws`, { perMessageDeflate: false });
@@ -74,7 +76,15 @@ async function parleyWsLane(url: string, token: string): Promise<Lane> {
   return {
     send: (room, _seq, text, key) =>
       new Promise<void>((resolve, reject) => {
-        pending.set(key, { resolve, reject });
+        // Never wait forever: an unanswered send counts as an error, not a hang.
+        const timer = setTimeout(() => {
+          pending.delete(key);
+          reject(new SendError('ws_ack_timeout'));
+        }, ACK_TIMEOUT_MS);
+        pending.set(key, {
+          resolve: () => (clearTimeout(timer), resolve()),
+          reject: (e) => (clearTimeout(timer), reject(e)),
+        });
         ws.send(
           JSON.stringify({
             type: 'send',

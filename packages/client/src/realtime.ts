@@ -68,6 +68,8 @@ export interface RealtimeOptions {
 
 interface PendingSend {
   frame: string;
+  /** Times the server refused it for pace (rate_limited); drives the retry backoff. */
+  attempts: number;
   resolve: (m: Message) => void;
   reject: (e: Error) => void;
 }
@@ -148,7 +150,7 @@ export class RealtimeConnection {
         client_id: clientId,
         ...(replyTo ? { reply_to: replyTo } : {}),
       });
-      this.#pending.set(clientId, { frame, resolve, reject });
+      this.#pending.set(clientId, { frame, attempts: 0, resolve, reject });
       if (this.state === 'open') this.#write(frame);
     });
   }
@@ -254,6 +256,12 @@ export class RealtimeConnection {
         });
       case 'error': {
         const p = frame.client_id ? this.#pending.get(frame.client_id) : undefined;
+        if (p && frame.client_id && frame.code === 'rate_limited') {
+          // Refused for pace, not content: send it again shortly, same client_id (idempotent).
+          const retryMs = Math.max(50, backoffDelay(p.attempts++, 100, 5_000));
+          setTimeout(() => this.#pending.has(frame.client_id!) && this.#write(p.frame), retryMs);
+          return;
+        }
         if (p && frame.client_id) {
           this.#pending.delete(frame.client_id);
           p.reject(Object.assign(new Error(frame.message), { code: frame.code }));

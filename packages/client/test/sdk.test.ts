@@ -185,3 +185,68 @@ describe('@parley/client against a real server', () => {
     expect(page.messages.filter((m) => m.id === sent.id)).toHaveLength(1);
   });
 });
+
+describe('@parley/client realtime sends under the WebSocket frame limit', () => {
+  let t: TestApp;
+  afterAll(() => t.close());
+
+  it('the server names refused sends; the SDK sends them again until each is stored once', async () => {
+    t = await startTestApp('external', {
+      wsFramesPerS: 5,
+      wsFrameBurst: 3,
+      rateLimitSendPerS: 1000,
+      rateLimitSendBurst: 1000,
+    });
+    const client = new ParleyClient({ baseUrl: t.url });
+    await client.auth.register({ username: uniqueUsername('pace'), password: PASSWORD });
+    const room = await client.rooms.create({ name: uniqueUsername('pace'), visibility: 'public' });
+
+    // A raw burst past the limit: every refused send gets an error frame with its client_id.
+    const raw = new WebSocket(`${t.url.replace('http', 'ws')}/api/v1/ws`);
+    const answered = new Map<string, string>();
+    await new Promise<void>((resolve, reject) => {
+      raw.on('open', () => raw.send(JSON.stringify({ type: 'auth', token: client.token })));
+      raw.on('error', reject);
+      raw.on('message', (data: Buffer) => {
+        const f = JSON.parse(data.toString()) as {
+          type: string;
+          code?: string;
+          client_id?: string;
+        };
+        if (f.type === 'ready') {
+          for (let i = 0; i < 8; i++) {
+            const content = { type: 'text', text: `raw ${i}` };
+            raw.send(
+              JSON.stringify({ type: 'send', room_id: room.id, content, client_id: `raw-${i}` }),
+            );
+          }
+        }
+        if ((f.type === 'ack' || f.type === 'error') && f.client_id) {
+          answered.set(f.client_id, f.type === 'ack' ? 'ack' : (f.code ?? 'error'));
+          if (answered.size === 8) resolve();
+        }
+      });
+    });
+    raw.close();
+    expect([...answered.values()]).toContain('rate_limited');
+
+    const rt = new RealtimeConnection({
+      baseUrl: t.url,
+      getToken: () => client.token,
+      WebSocket: WS,
+    });
+    try {
+      const sent = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          rt.send(room.id, { type: 'text', text: `paced ${i}` }),
+        ),
+      );
+      expect(new Set(sent.map((m) => m.id)).size).toBe(10);
+      const page = await client.messages.list(room.id, { limit: 50 });
+      const texts = page.messages.map((m) => (m.content as { text?: string } | null)?.text);
+      expect(texts.filter((x) => x?.startsWith('paced '))).toHaveLength(10);
+    } finally {
+      rt.close();
+    }
+  });
+});

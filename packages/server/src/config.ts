@@ -153,6 +153,13 @@ export const SPEC = {
     int(1, 3600),
     'Seconds between WebSocket pings (dead peers are cut after two)',
   ),
+  wsFramesPerS: v(
+    'WS_FRAMES_PER_S',
+    20,
+    int(1, 1_000_000),
+    'Client frames per second per WebSocket (sustained); excess frames get a rate_limited error',
+  ),
+  wsFrameBurst: v('WS_FRAME_BURST', 60, int(1, 1_000_000), 'Client frames per WebSocket at once'),
   realtimeAuthCheckS: v(
     'REALTIME_AUTH_CHECK_S',
     60,

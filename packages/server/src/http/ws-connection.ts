@@ -21,8 +21,6 @@ import { decodeFrame } from './ws-frames.js';
 import { HANDLERS, type FrameHandler } from './ws-handlers.js';
 
 export const AUTH_TIMEOUT_MS = 10_000;
-const FRAMES_PER_S = 20;
-const FRAME_BURST = 60;
 /** Rejected frames in a row before a flooding client is disconnected. */
 const FLOOD_CLOSE_AFTER = 200;
 
@@ -42,7 +40,7 @@ export class WsConnection implements Sink {
   #stopWatch: (() => void) | undefined;
   #authTimer: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();
-  #tokens = FRAME_BURST;
+  #tokens: number;
   #refilledAt = Date.now();
   #rejected = 0;
   #closed = false;
@@ -52,6 +50,7 @@ export class WsConnection implements Sink {
     readonly ctx: AppContext,
     readonly log: FastifyBaseLogger,
   ) {
+    this.#tokens = ctx.config.wsFrameBurst;
     this.#authTimer = setTimeout(() => {
       if (!this.actor) this.fail(new AppError('unauthenticated', 'authenticate within 10 s'));
     }, AUTH_TIMEOUT_MS);
@@ -138,7 +137,6 @@ export class WsConnection implements Sink {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     this.awaitingPong = false;
-    if (!this.#take()) return;
     let frame;
     try {
       if (isBinary) throw new AppError('invalid_request', 'frames are JSON text, not binary');
@@ -148,12 +146,14 @@ export class WsConnection implements Sink {
           : Buffer.concat(toBuffers(data)).toString('utf8'),
       );
     } catch (err) {
-      return this.error(toAppError(err as Error));
+      return this.#take() ? this.error(toAppError(err as Error)) : undefined;
     }
+    const clientId = frame.type === 'send' ? frame.client_id : undefined;
+    // Limited after decoding, so a refused `send` names its client_id and the client can retry it.
+    if (!this.#take(clientId)) return;
     if (!this.actor && frame.type !== 'auth' && frame.type !== 'ping')
       return this.error(new AppError('unauthenticated', 'send an auth frame first'));
     const handler = HANDLERS[frame.type] as FrameHandler;
-    const clientId = frame.type === 'send' ? frame.client_id : undefined;
     // One frame at a time, in order: a `resume` right after `auth` sees the authenticated state.
     this.#queue = this.#queue
       .then(() => (this.#closed ? undefined : handler(this, frame)))
@@ -164,12 +164,13 @@ export class WsConnection implements Sink {
       });
   }
 
-  /** Token bucket: FRAMES_PER_S sustained, FRAME_BURST at once. */
-  #take(): boolean {
+  /** Token bucket: WS_FRAMES_PER_S sustained, WS_FRAME_BURST at once. */
+  #take(clientId?: string): boolean {
+    const { wsFramesPerS, wsFrameBurst } = this.ctx.config;
     const now = Date.now();
     this.#tokens = Math.min(
-      FRAME_BURST,
-      this.#tokens + ((now - this.#refilledAt) / 1000) * FRAMES_PER_S,
+      wsFrameBurst,
+      this.#tokens + ((now - this.#refilledAt) / 1000) * wsFramesPerS,
     );
     this.#refilledAt = now;
     if (this.#tokens >= 1) {
@@ -178,8 +179,14 @@ export class WsConnection implements Sink {
       return true;
     }
     this.#rejected += 1;
-    if (this.#rejected === 1)
-      this.error(new AppError('rate_limited', `more than ${FRAMES_PER_S} frames/s; slow down`));
+    // Every refused send is answered (its sender waits for it); other frames once per burst.
+    if (this.#rejected === 1 || clientId !== undefined)
+      this.error(
+        new AppError('rate_limited', `more than ${wsFramesPerS} frames/s; slow down`, {
+          retry_after_ms: Math.ceil(1000 / wsFramesPerS),
+        }),
+        clientId,
+      );
     if (this.#rejected >= FLOOD_CLOSE_AFTER) this.socket.close(WS_CLOSE.rateLimited, 'flooding');
     return false;
   }
