@@ -5,9 +5,11 @@
  * by status; anything else is a 500 whose details stay in the log, never in the response.
  */
 import type { Socket } from 'node:net';
+import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorBody, type ErrorCode } from '../errors.js';
 import type { App } from './types.js';
+import { describeValidation } from './validation-errors.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'invalid_request',
@@ -26,20 +28,11 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 export function toAppError(err: FastifyError | Error): AppError {
   if (err instanceof AppError) return err;
   const fe = err as FastifyError & {
-    validation?: { instancePath: string; message?: string; params?: Record<string, unknown> }[];
+    validation?: ErrorObject[];
     validationContext?: string;
   };
   if (fe.validation) {
-    const where = fe.validationContext ?? 'body';
-    const details = fe.validation.map((v) => {
-      const missing = v.params?.missingProperty;
-      const field = [
-        where,
-        ...v.instancePath.split('/').filter(Boolean),
-        ...(typeof missing === 'string' ? [missing] : []),
-      ].join('.');
-      return { field, message: v.message ?? 'is invalid' };
-    });
+    const details = describeValidation(fe.validation, fe.validationContext ?? 'body');
     const first = details[0];
     return new AppError(
       'invalid_request',
