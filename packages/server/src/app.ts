@@ -37,6 +37,7 @@ import { streamRoutes } from './http/stream.routes.js';
 import { asyncApiRoutes } from './http/asyncapi.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRealtime } from './realtime/realtime.js';
+import { createEventRetention } from './domain/event-retention.js';
 import { createChatServices } from './domain/messages/chat-services.js';
 import { TokenBucketLimiter } from './domain/messages/send-rate-limiter.js';
 import { messageRoutes } from './http/messages.routes.js';
@@ -123,6 +124,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // closed their sockets (lifecycle drain, then their own onClose hooks).
   await realtime.start();
   app.addHook('onClose', async () => realtime.stop());
+  const retention = createEventRetention(deps.pool, deps.log, {
+    retentionDays: config.eventRetentionDays,
+  });
+  retention.start();
+  app.addHook('onClose', async () => retention.stop());
 
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);

@@ -135,6 +135,12 @@ export const SPEC = {
     str,
     'Prefix of every Redis key and pub/sub channel (several deployments can share one Redis)',
   ),
+  eventRetentionDays: v(
+    'EVENT_RETENTION_DAYS',
+    30,
+    int(0, 36_500),
+    'How long room events are kept for resume; older ones are pruned (0 keeps them forever)',
+  ),
   realtimeReconcileMs: v(
     'REALTIME_RECONCILE_MS',
     1000,

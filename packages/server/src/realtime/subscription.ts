@@ -120,8 +120,8 @@ export class Subscription {
         const frames = await ch.framesAfter(pos, 200);
         if (this.positions.get(ch.id) !== pos) continue; // resynced or left meanwhile
         const first = frames[0];
-        if (!first) break;
-        if (first.seq !== pos + 1) {
+        // Behind the room but nothing left in the log after our position: it was pruned.
+        if (!first || first.seq !== pos + 1) {
           this.resync(ch, 'history_unavailable');
           break;
         }

@@ -6,6 +6,7 @@ import * as initial from './0001-initial.js';
 import * as identity from './0002-identity.js';
 import * as roomsMessages from './0003-rooms-messages.js';
 import * as serverSecrets from './0006-server-secrets.js';
+import * as eventsRetention from './0007-events-retention.js';
 
 export interface Migration {
   version: number;
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'identity', sql: identity.sql },
   { version: 3, name: 'rooms-messages', sql: roomsMessages.sql },
   { version: 6, name: 'server-secrets', sql: serverSecrets.sql },
+  { version: 7, name: 'events-retention', sql: eventsRetention.sql },
 ];
