@@ -49,7 +49,11 @@ interface MinimalSocket {
   onclose: ((ev: { code: number; reason: string }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
 }
-export type WebSocketCtor = new (url: string) => MinimalSocket;
+/**
+ * Any WHATWG-style WebSocket class: the browser's, Node 22's global, or the `ws` package. Typed
+ * loosely on purpose — their event types differ — and used only through `MinimalSocket`.
+ */
+export type WebSocketCtor = new (url: string) => object;
 
 export interface RealtimeOptions {
   /** The server's base URL (http/https); the socket URL is derived from it. */
@@ -191,7 +195,7 @@ export class RealtimeConnection {
     const token = await this.options.getToken?.();
     const url = new URL('/api/v1/ws', this.options.baseUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = new Ctor(url.toString());
+    const socket = new Ctor(url.toString()) as MinimalSocket;
     this.#socket = socket;
     socket.onopen = () => {
       this.#lastHeard = Date.now();
