@@ -5,7 +5,7 @@
 import pino from 'pino';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParleyClient, RealtimeConnection, type WebSocketCtor } from '@parley/client';
+import { ParleyClient, RealtimeConnection } from '@parley/client';
 import { createEventRetention } from '../src/domain/event-retention.js';
 import { ENGINES } from './helpers/databases.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
@@ -55,7 +55,7 @@ describe.each(ENGINES)('event log retention on %s PostgreSQL', (engine) => {
     const rt = new RealtimeConnection({
       baseUrl: t.url,
       getToken: () => client.token,
-      WebSocket: WebSocket as unknown as WebSocketCtor,
+      WebSocket: WebSocket,
       positions: { [roomId]: 1 },
     });
     try {
