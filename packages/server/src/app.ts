@@ -37,9 +37,9 @@ import { streamRoutes } from './http/stream.routes.js';
 import { asyncApiRoutes } from './http/asyncapi.js';
 import { Lifecycle } from './lifecycle.js';
 import { createRealtime } from './realtime/realtime.js';
+import { createLimits } from './rate-limit/shared-limits.js';
 import { createEventRetention } from './domain/event-retention.js';
 import { createChatServices } from './domain/messages/chat-services.js';
-import { TokenBucketLimiter } from './domain/messages/send-rate-limiter.js';
 import { messageRoutes } from './http/messages.routes.js';
 import { roomRoutes } from './http/rooms.routes.js';
 import { searchRoutes } from './http/search.routes.js';
@@ -47,7 +47,6 @@ import { registerHttpInstrumentation } from './observability/http-instrumentatio
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoutes } from './observability/metrics.routes.js';
 import { instrumentPool } from './observability/pool-metrics.js';
-import { countRejections } from './observability/rate-limit-metrics.js';
 
 export interface AppDeps {
   pool: Pool;
@@ -88,14 +87,16 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // The realtime hub delivers committed events (docs/REALTIME.md); tests may pass their own.
   const realtime = createRealtime(config, deps.pool, deps.log, metrics);
   const events = deps.events ?? realtime.hub;
+  // Per node, or shared by the cluster through Redis when REDIS_URL is set (rate-limit/).
+  const limits = createLimits(config, deps.log, metrics);
   const identity = await createIdentity({
     config,
     pool: deps.pool,
     log: deps.log,
     events,
+    attempts: limits.attempts,
     metrics,
   });
-  const sendLimiter = new TokenBucketLimiter(config.rateLimitSendPerS, config.rateLimitSendBurst);
   const ctx: AppContext = {
     config,
     log: deps.log,
@@ -113,7 +114,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       waiter: () => realtime.hub,
       signalRead: (room_id, user_id, seq) =>
         realtime.hub.signal({ type: 'read', room_id, user_id, seq }),
-      limiter: { take: countRejections(sendLimiter.take.bind(sendLimiter), metrics, 'send') },
+      limiter: limits.sends,
     }),
     readinessChecks: {
       database: () => deps.pool.query('SELECT 1'),
@@ -124,6 +125,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // closed their sockets (lifecycle drain, then their own onClose hooks).
   await realtime.start();
   app.addHook('onClose', async () => realtime.stop());
+  app.addHook('onClose', async () => limits.close());
   const retention = createEventRetention(deps.pool, deps.log, {
     retentionDays: config.eventRetentionDays,
   });
@@ -164,6 +166,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     global: true,
     max: config.rateLimitApiPerMin,
     timeWindow: '1 minute',
+    // Shared by the cluster when Redis is configured; a Redis outage must not take the API down.
+    ...(limits.redis
+      ? { redis: limits.redis, nameSpace: `${config.redisPrefix}api-limit:`, skipOnError: true }
+      : {}),
     allowList: (request) => ['/health', '/livez', '/readyz', '/metrics'].includes(request.url),
     onExceeded: () => metrics.rateLimitRejections.inc({ scope: 'api' }),
     errorResponseBuilder: (_request, context) =>

@@ -8,18 +8,22 @@ import { AppError } from '../errors.js';
 import type { Metrics, RateLimitScope } from './metrics.js';
 
 export function countRejections<A extends unknown[]>(
-  check: (...args: A) => void,
+  check: (...args: A) => void | Promise<void>,
   metrics: Metrics | undefined,
   scope: RateLimitScope,
-): (...args: A) => void {
+): (...args: A) => void | Promise<void> {
   if (!metrics) return check;
+  const count = (err: unknown): never => {
+    if (err instanceof AppError && err.code === 'rate_limited')
+      metrics.rateLimitRejections.inc({ scope });
+    throw err;
+  };
   return (...args) => {
     try {
-      check(...args);
+      const result = check(...args);
+      return result instanceof Promise ? result.catch(count) : result;
     } catch (err) {
-      if (err instanceof AppError && err.code === 'rate_limited')
-        metrics.rateLimitRejections.inc({ scope });
-      throw err;
+      return count(err);
     }
   };
 }

@@ -28,7 +28,7 @@ import {
 } from '../users/user.rules.js';
 import type { UserService } from '../users/user.service.js';
 import type { AccessTokens } from './access-token.js';
-import type { AttemptLimiter } from './attempt-limiter.js';
+import type { AttemptCounter } from '../../rate-limit/redis-limiters.js';
 import type { Authenticator } from './authenticator.js';
 import { hashToken, newToken, TOKEN_PREFIX } from './credentials.js';
 import type { PasswordHasher } from './password.js';
@@ -59,7 +59,7 @@ export interface AuthServiceDeps {
   users: UserService;
   passwords: PasswordHasher;
   tokens: AccessTokens;
-  attempts: AttemptLimiter;
+  attempts: AttemptCounter;
   authenticator: Authenticator;
 }
 
@@ -67,7 +67,7 @@ const invalidCredentials = () =>
   new AppError('invalid_credentials', 'invalid username or password');
 
 export class AuthService {
-  readonly attempts: AttemptLimiter;
+  readonly attempts: AttemptCounter;
 
   constructor(private readonly deps: AuthServiceDeps) {
     this.attempts = deps.attempts;
@@ -96,7 +96,7 @@ export class AuthService {
     opts: SessionOptions = {},
   ): Promise<IssuedSession> {
     const username = normalizeUsername(input.username);
-    this.attempts.hit(`ip:${client.ip ?? '-'}`, `user:${username}`);
+    await this.attempts.hit(`ip:${client.ip ?? '-'}`, `user:${username}`);
     const password = normalizePassword(input.password);
     const displayName =
       input.display_name === undefined ? username : normalizeDisplayName(input.display_name);
@@ -118,7 +118,7 @@ export class AuthService {
     opts: SessionOptions = {},
   ): Promise<IssuedSession> {
     const username = input.username.toLowerCase();
-    this.attempts.hit(`ip:${client.ip ?? '-'}`, `user:${username}`);
+    await this.attempts.hit(`ip:${client.ip ?? '-'}`, `user:${username}`);
     const password = input.password.normalize('NFC');
     const user = await findUserByUsername(this.deps.pool, username);
     const ok = await this.deps.passwords.verify(user?.password_hash, password);
@@ -137,7 +137,7 @@ export class AuthService {
     if (!this.deps.config.allowGuests) {
       throw new AppError('guests_disabled', 'guest access is disabled on this server');
     }
-    this.attempts.hit(`ip:${client.ip ?? '-'}`);
+    await this.attempts.hit(`ip:${client.ip ?? '-'}`);
     const user = await this.deps.users.createGuest(normalizeDisplayName(input.display_name));
     return this.#startSession(user, client, opts);
   }

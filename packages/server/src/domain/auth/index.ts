@@ -9,13 +9,13 @@ import type { EventPublisher } from '../event-log.js';
 import { UserService } from '../users/user.service.js';
 import { AccessTokens } from './access-token.js';
 import { ApiTokenService } from './api-token.service.js';
-import { AttemptLimiter } from './attempt-limiter.js';
 import { AuthService } from './auth.service.js';
 import { Authenticator } from './authenticator.js';
 import { loadJwtSecret } from './jwt-secret.js';
 import { PasswordHasher } from './password.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { countRejections } from '../../observability/rate-limit-metrics.js';
+import type { AttemptCounter } from '../../rate-limit/redis-limiters.js';
+import { AttemptLimiter } from './attempt-limiter.js';
 
 export interface Identity {
   auth: AuthService;
@@ -35,13 +35,14 @@ export async function createIdentity(deps: {
   pool: Pool;
   log: Logger;
   events: EventPublisher;
+  /** Login/register/guest attempt limits (per node, or shared through Redis: rate-limit/). */
+  attempts?: AttemptCounter;
   metrics?: Metrics;
 }): Promise<Identity> {
   const { config, pool, log, events } = deps;
   const secret = await loadJwtSecret(config, log, pool);
   const passwords = createPasswordHasher(config);
-  const attempts = new AttemptLimiter(config.rateLimitAuthPerMin);
-  attempts.hit = countRejections(attempts.hit.bind(attempts), deps.metrics, 'auth');
+  const attempts = deps.attempts ?? new AttemptLimiter(config.rateLimitAuthPerMin);
   const tokens = new AccessTokens(secret, config.accessTokenTtlS);
   const users = new UserService({ pool, events, passwords, attempts, config });
   const authenticator = new Authenticator(pool, tokens, secret);

@@ -48,7 +48,7 @@ export class MessageService {
   async send(actor: Actor, input: SendInput): Promise<SendResult> {
     const content = contentFromBody(input);
     const key = input.idempotencyKey == null ? null : validateIdempotencyKey(input.idempotencyKey);
-    this.limiter.take(actor.id);
+    await this.limiter.take(actor.id);
     const { pool } = this.deps;
     const room = await requireRoom(pool, actor, input.roomId, 'post');
     const replyTo = input.replyTo ?? null;

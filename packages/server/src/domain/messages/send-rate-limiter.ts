@@ -2,15 +2,17 @@
  * Per-user send rate limit: a token bucket of `burst` tokens refilled at `perSecond`. Lazy refill,
  * so an idle user costs nothing but a map entry; full buckets are swept when the map grows.
  *
- * Scope: per node. With N nodes behind a load balancer a user could reach N × the rate; the
- * interface is what a shared (Redis) limiter would implement if that ever matters. Sends are
- * also bounded globally by the API rate limit.
+ * Scope: per node. With REDIS_URL set, app.ts uses the shared limiter in rate-limit/ instead
+ * (this one stays its fallback during a Redis outage). Sends are also bounded by the API limit.
  */
 import { AppError } from '../../errors.js';
 
 export interface SendRateLimiter {
-  /** Takes one token or throws `rate_limited` with `details.retry_after_s`. */
-  take(userId: string): void;
+  /**
+   * Takes one token or throws (or rejects with) `rate_limited` with `details.retry_after_s`.
+   * In memory it answers synchronously; the shared Redis limiter (rate-limit/) asynchronously.
+   */
+  take(userId: string): void | Promise<void>;
 }
 
 interface Bucket {

@@ -10,7 +10,7 @@ import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import { AppError, invalid, notFound } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import { appendEvent, type EventPublisher } from '../event-log.js';
-import type { AttemptLimiter } from '../auth/attempt-limiter.js';
+import type { AttemptCounter } from '../../rate-limit/redis-limiters.js';
 import type { PasswordHasher } from '../auth/password.js';
 import { requirePermission, requireSession } from '../auth/permissions.js';
 import { revokeUserSessions } from '../auth/session.repository.js';
@@ -40,7 +40,7 @@ export interface UserServiceDeps {
   pool: Pool;
   events: EventPublisher;
   passwords: PasswordHasher;
-  attempts: AttemptLimiter;
+  attempts: AttemptCounter;
   config: Pick<Config, 'adminUsername'>;
 }
 
@@ -133,7 +133,7 @@ export class UserService {
           { field: 'current_password', message: 'is required' },
         ]);
       }
-      this.deps.attempts.hit(`password:${actor.id}`);
+      await this.deps.attempts.hit(`password:${actor.id}`);
       const ok = await this.deps.passwords.verify(
         row.password_hash,
         patch.current_password.normalize('NFC'),
