@@ -36,7 +36,8 @@ export class WsConnection implements Sink {
   sub: Subscription | undefined;
   /** Set by the route's ping timer, cleared by any pong or frame. */
   awaitingPong = false;
-  readonly typingAt = new Map<string, number>();
+  /** room → last typing signal relayed; made on first use (most connections never type). */
+  typingAt: Map<string, number> | undefined;
   #stopWatch: (() => void) | undefined;
   #authTimer: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();

@@ -60,6 +60,7 @@ export const HANDLERS: Handlers = {
     const actor = actorOf(conn);
     if (!conn.sub?.channels.has(frame.room_id)) throw notFound('room');
     const now = Date.now();
+    conn.typingAt ??= new Map();
     if (now - (conn.typingAt.get(frame.room_id) ?? 0) < TYPING_THROTTLE_MS) return;
     conn.typingAt.set(frame.room_id, now);
     conn.ctx.realtime.hub.signal({ type: 'typing', room_id: frame.room_id, user_id: actor.id });

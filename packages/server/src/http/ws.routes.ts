@@ -9,7 +9,8 @@
  */
 import websocket from '@fastify/websocket';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { authenticateStream, type Authenticated } from './ws-auth.js';
@@ -40,6 +41,25 @@ export const wsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (a
     for (const conn of open) conn.socket.terminate();
   });
 
+  /**
+   * Kept apart from the route handler on purpose: closures that live as long as the socket must
+   * not share a scope with the upgrade request, or V8 keeps the whole request (headers, raw
+   * message, logger) alive for the connection's lifetime.
+   */
+  const accept = (socket: WebSocket, log: FastifyBaseLogger, auth: Authenticated | undefined) => {
+    const conn = new WsConnection(socket, ctx, log);
+    open.add(conn);
+    socket.on('close', () => {
+      open.delete(conn);
+      conn.dispose();
+    });
+    if (auth)
+      conn.authenticate(auth).catch((err: unknown) => {
+        log.error({ err }, 'websocket setup failed');
+        socket.close(1011, 'setup failed; retry');
+      });
+  };
+
   app.get(
     '/api/v1/ws',
     {
@@ -56,19 +76,6 @@ export const wsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (a
         if (auth) handshakes.set(request, auth);
       },
     },
-    (socket, request) => {
-      const conn = new WsConnection(socket, ctx, request.log);
-      open.add(conn);
-      socket.on('close', () => {
-        open.delete(conn);
-        conn.dispose();
-      });
-      const auth = handshakes.get(request);
-      if (auth)
-        conn.authenticate(auth).catch((err: unknown) => {
-          request.log.error({ err }, 'websocket setup failed');
-          socket.close(1011, 'setup failed; retry');
-        });
-    },
+    (socket, request) => accept(socket, request.log, handshakes.get(request)),
   );
 };
