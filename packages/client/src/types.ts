@@ -2,6 +2,7 @@ import type { Content, Member, Message, Room, User } from '@parley/protocol';
 
 export type {
   ApiToken,
+  LinkPreview,
   AuthResult,
   Content,
   CreatedApiToken,
@@ -47,14 +48,6 @@ export interface SendResult {
 export interface SearchResult {
   message: Message;
   highlight: string;
-}
-
-export interface LinkPreview {
-  url: string;
-  title: string | null;
-  description: string | null;
-  image: string | null;
-  site_name: string | null;
 }
 
 export interface Tokens {

@@ -115,3 +115,19 @@ export const SearchResult = Type.Object(
   { title: 'SearchResult' },
 );
 export type SearchResult = Static<typeof SearchResult>;
+
+const NullableText = (description: string) =>
+  Type.Union([Type.String(), Type.Null()], { description });
+
+/** `GET /api/v1/unfurl` answer: a link preview built server-side. */
+export const LinkPreview = Type.Object(
+  {
+    url: Type.String({ description: 'the page URL after redirects' }),
+    title: NullableText('og:title, twitter:title or <title>'),
+    description: NullableText('og:description, twitter:description or meta description'),
+    image: NullableText('absolute http(s) URL of og:image or twitter:image'),
+    site_name: NullableText('og:site_name'),
+  },
+  { title: 'LinkPreview' },
+);
+export type LinkPreview = Static<typeof LinkPreview>;

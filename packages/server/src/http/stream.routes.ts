@@ -59,6 +59,19 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     return (request.query as { cursor?: string }).cursor;
   };
 
+  /** A single-room stream: the caller must be able to read it; resumes from the cursor. */
+  async function serveRoom(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    who: Authenticated,
+    roomId: string,
+  ): Promise<void> {
+    const room = await requireRoom(ctx.pool, who.actor, roomId, 'read');
+    const raw = cursorOf(request);
+    const from = raw === undefined ? undefined : decodeSeq(raw);
+    await serve(request, reply, who, [{ roomId: room.id, from }], true);
+  }
+
   /** Hijack the reply, register the stream with the hub, follow `rooms`. */
   async function serve(
     request: FastifyRequest,
@@ -137,15 +150,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     },
     async (request, reply) => {
       const who = await auth(request);
-      const room = await requireRoom(ctx.pool, who.actor, request.params.room_id, 'read');
-      const raw = cursorOf(request);
-      await serve(
-        request,
-        reply,
-        who,
-        [{ roomId: room.id, from: raw === undefined ? undefined : decodeSeq(raw) }],
-        true,
-      );
+      await serveRoom(request, reply, who, request.params.room_id);
     },
   );
 
@@ -159,15 +164,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       const who = await auth(request);
       const general = await ctx.chat.rooms.defaultRoomId();
       if (!general) throw notFound('room');
-      const room = await requireRoom(ctx.pool, who.actor, general, 'read');
-      const raw = cursorOf(request);
-      await serve(
-        request,
-        reply,
-        who,
-        [{ roomId: room.id, from: raw === undefined ? undefined : decodeSeq(raw) }],
-        true,
-      );
+      await serveRoom(request, reply, who, general);
     },
   );
 };

@@ -1,23 +1,11 @@
 /** `GET /api/v1/unfurl?url=`: a link preview, for signed-in callers (see domain/unfurl). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { LinkPreview } from '@parley/protocol';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import { UnfurlService } from '../domain/unfurl/unfurl.service.js';
 import { requireActor } from './auth.js';
 import { ErrorResponse } from './schemas.js';
-
-const Nullable = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
-
-export const LinkPreviewSchema = Type.Object(
-  {
-    url: Type.String({ description: 'the page URL after redirects' }),
-    title: Nullable('og:title, twitter:title or <title>'),
-    description: Nullable('og:description, twitter:description or meta description'),
-    image: Nullable('absolute http(s) URL of og:image or twitter:image'),
-    site_name: Nullable('og:site_name'),
-  },
-  { title: 'LinkPreview' },
-);
 
 export const unfurlRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (
   app,
@@ -44,7 +32,7 @@ export const unfurlRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
           'unreachable or non-HTML pages are 422 unfurl_failed. Results are cached.',
         querystring: Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) }),
         response: {
-          200: LinkPreviewSchema,
+          200: LinkPreview,
           400: ErrorResponse,
           401: ErrorResponse,
           422: ErrorResponse,

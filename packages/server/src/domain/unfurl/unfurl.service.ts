@@ -7,17 +7,10 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Actor } from '../actor.js';
+import type { LinkPreview } from '@parley/protocol';
 import { AppError } from '../../errors.js';
 import { extractMeta } from './html-meta.js';
 import { fetchPage, UnfurlError, type FetchPolicy } from './safe-fetch.js';
-
-export interface LinkPreview {
-  url: string;
-  title: string | null;
-  description: string | null;
-  image: string | null;
-  site_name: string | null;
-}
 
 type Outcome = { ok: true; preview: LinkPreview } | { ok: false; error: UnfurlError };
 
