@@ -171,6 +171,16 @@ describe.each(ENGINES)('WebSocket on %s PostgreSQL', (engine) => {
     await watcher.next(mine('offline'));
   });
 
+  it('tells a new connection who is online already', async () => {
+    const early = await registerUser(t.url);
+    await open({ token: early.access_token });
+    const late = await registerUser(t.url);
+    const s = await open({ token: late.access_token });
+    await s.next(
+      (f) => f.type === 'presence' && f.user_id === early.user.id && f.status === 'online',
+    );
+  });
+
   it('closes a connection whose session was revoked with 4401', async () => {
     const user = await registerUser(t.url);
     const s = await open({ token: user.access_token });

@@ -121,6 +121,13 @@ export class WsConnection implements Sink {
     );
     this.send({ type: 'ready', user });
     void presence.connected(sub);
+    // Changes arrive as they happen; who is online already, the client learns once, here.
+    presence.onlineRoommates(actor.id).then(
+      (ids) => {
+        for (const id of ids) this.send({ type: 'presence', user_id: id, status: 'online' });
+      },
+      (err: unknown) => this.log.warn({ err }, 'presence snapshot failed'),
+    );
     this.#stopWatch = watchCredential(this.ctx, credential, (err) => this.fail(err));
   }
 

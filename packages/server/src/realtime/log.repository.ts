@@ -13,6 +13,8 @@ export interface EventLogReader {
   lastSeqs(roomIds: readonly string[]): Promise<Map<string, number>>;
   /** The rooms (not archived) each user is a member of. */
   memberships(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Everyone else who shares a (not archived) room with `userId`. */
+  roommates(userId: string): Promise<string[]>;
 }
 
 export function eventLogReader(db: Queryable): EventLogReader {
@@ -40,6 +42,18 @@ export function eventLogReader(db: Queryable): EventLogReader {
       );
       for (const r of rows) out.get(r.user_id)?.push(r.room_id);
       return out;
+    },
+
+    async roommates(userId) {
+      if (!isUuid(userId)) return [];
+      const { rows } = await db.query<{ user_id: string }>(
+        `SELECT DISTINCT other.user_id FROM room_members mine
+         JOIN rooms r ON r.id = mine.room_id AND r.archived_at IS NULL
+         JOIN room_members other ON other.room_id = mine.room_id
+         WHERE mine.user_id = $1 AND other.user_id <> $1`,
+        [userId],
+      );
+      return rows.map((r) => r.user_id);
     },
   };
 }

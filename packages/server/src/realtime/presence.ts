@@ -55,6 +55,12 @@ export class Presence {
     return this.store.online(userIds);
   }
 
+  /** Who of the people sharing a room with `userId` is online now: a new connection's snapshot. */
+  async onlineRoommates(userId: string): Promise<string[]> {
+    const mates = await this.reader.roommates(userId);
+    return [...(await this.store.online(mates))];
+  }
+
   async #tick(): Promise<void> {
     await this.#guard(async () => {
       for (const subs of this.hub.users.values()) {
