@@ -145,8 +145,3 @@ export function createMetrics(pool: Pool): Metrics {
 
   return metrics;
 }
-
-/** Seconds since an ISO-8601 timestamp (an event's `at`), never negative (clock skew). */
-export function secondsSince(iso: string, now = Date.now()): number {
-  return Math.max(0, (now - Date.parse(iso)) / 1000);
-}

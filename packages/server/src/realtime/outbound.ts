@@ -8,6 +8,7 @@ import type { RoomEvent } from '@parley/protocol';
 
 export class Outbound {
   #bytes: Buffer | undefined;
+  #committedAtMs: number | undefined;
   /** Per-transport encodings shared by all recipients (e.g. an SSE block with a per-room id). */
   readonly cache = new Map<string, string>();
 
@@ -34,6 +35,12 @@ export class Outbound {
     json = JSON.stringify(frame),
   ): Outbound {
     return new Outbound(frame.type, json, frame.room_id, undefined, frame.user_id, undefined);
+  }
+
+  /** When a room event was committed (epoch ms), parsed once for all recipients. */
+  get committedAtMs(): number | undefined {
+    if (!this.event) return undefined;
+    return (this.#committedAtMs ??= Date.parse(this.event.at));
   }
 
   get bytes(): Buffer {

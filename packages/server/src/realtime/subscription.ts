@@ -16,7 +16,7 @@
  * stalled. Nothing here blocks: other subscriptions never wait for a slow one.
  */
 import type { Logger } from 'pino';
-import { secondsSince, type Metrics, type Transport } from '../observability/metrics.js';
+import type { Metrics, Transport } from '../observability/metrics.js';
 import { Outbound } from './outbound.js';
 import type { RoomChannel } from './room-channel.js';
 
@@ -50,6 +50,10 @@ export class Subscription {
   closed = false;
   readonly #catching = new Set<string>();
   #stall: { rooms: Set<string>; since: number; timer: NodeJS.Timeout } | undefined;
+  // This connection's metric series, resolved once: the fan-out loop must not hash label sets
+  // (or parse timestamps) once per recipient.
+  readonly #delivered: { inc(): void } | undefined;
+  readonly #latency: { observe(seconds: number): void } | undefined;
 
   constructor(
     readonly sink: Sink,
@@ -57,8 +61,14 @@ export class Subscription {
     readonly followsMembership: boolean,
     private readonly limits: SubscriptionLimits,
     private readonly log: Logger,
-    private readonly metrics?: Metrics,
-  ) {}
+    metrics?: Metrics,
+  ) {
+    const transport = sink.transport;
+    if (metrics && transport) {
+      this.#delivered = metrics.eventsDelivered.labels({ transport });
+      this.#latency = metrics.deliveryLatency.labels({ transport });
+    }
+  }
 
   get userId(): string {
     return this.sink.userId;
@@ -77,9 +87,9 @@ export class Subscription {
       if (this.#write(frame)) {
         this.positions.set(ch.id, seq);
         // Live deliveries only: a catch-up's events are old by design, not late.
-        const transport = this.sink.transport;
-        if (transport && frame.event)
-          this.metrics?.deliveryLatency.observe({ transport }, secondsSince(frame.event.at));
+        const at = frame.committedAtMs;
+        if (this.#latency && at !== undefined)
+          this.#latency.observe(Math.max(0, (Date.now() - at) / 1000));
       }
       return;
     }
@@ -155,8 +165,7 @@ export class Subscription {
       return false;
     }
     this.sink.write(frame, this);
-    const transport = this.sink.transport;
-    if (transport && frame.seq !== undefined) this.metrics?.eventsDelivered.inc({ transport });
+    if (frame.seq !== undefined) this.#delivered?.inc();
     return true;
   }
 
