@@ -6,6 +6,7 @@
 import type { RoomEvent } from '@parley/protocol';
 import type { Queryable } from '../db/pool.js';
 import { readEvents } from '../domain/event-log.js';
+import { isUuid } from '../domain/ids.js';
 
 export interface EventLogReader {
   eventsAfter(roomId: string, afterSeq: number, limit: number): Promise<RoomEvent[]>;
@@ -57,6 +58,3 @@ export function eventLogReader(db: Queryable): EventLogReader {
     },
   };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string): boolean => UUID.test(s);

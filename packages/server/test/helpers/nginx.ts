@@ -5,9 +5,10 @@
  * temp files, pid, logs), which all go into a fresh temporary directory. Whoever starts one
  * stops it (`stop()` also removes the directory).
  */
+import { freePort } from '../../src/free-port.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,15 +27,6 @@ export interface RunningNginx extends NginxConfig {
   /** The nginx error log so far (for failure messages). */
   errorLog(): string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || !address) throw new Error('no port');
-  return address.port;
 }
 
 /** Writes nginx.conf + parley.conf + snippets into a temp dir, pointed at `upstreams`. */

@@ -3,23 +3,12 @@
  * disturbs other tests) and several built Parley processes sharing one external PostgreSQL
  * database and that Redis. Everything started here is stopped by the returned `stop()`.
  */
+import { freePort } from '../../src/free-port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import { createTestDatabase, type TestDatabase } from './databases.js';
 import { uniquePrefix } from './realtime.js';
 import { spawnServer, type ServerProcess } from './server-process.js';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RedisProcess {
   url: string;

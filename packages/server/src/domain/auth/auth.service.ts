@@ -7,6 +7,7 @@
  * Presenting a recorded (superseded) token means two parties hold the session's tokens — one of
  * them a thief — so the whole session is revoked and both must log in again.
  */
+import { isUuid } from '../ids.js';
 import type { AuthResult, Session, User } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
@@ -20,12 +21,7 @@ import {
   updatePasswordHash,
 } from '../users/user.repository.js';
 import type { UserRow } from '../users/user.repository.js';
-import {
-  isUuid,
-  normalizeDisplayName,
-  normalizePassword,
-  normalizeUsername,
-} from '../users/user.rules.js';
+import { normalizeDisplayName, normalizePassword, normalizeUsername } from '../users/user.rules.js';
 import type { UserService } from '../users/user.service.js';
 import type { AccessTokens } from './access-token.js';
 import type { AttemptCounter } from '../../rate-limit/redis-limiters.js';

@@ -13,7 +13,7 @@ import { createHmac } from 'node:crypto';
 import type { Pool } from '../../db/pool.js';
 import { AppError } from '../../errors.js';
 import type { Actor } from '../actor.js';
-import { isUuid } from '../users/user.rules.js';
+import { isUuid } from '../ids.js';
 import type { AccessTokens } from './access-token.js';
 import { findActiveApiToken, touchApiToken } from './api-token.repository.js';
 import { hashToken, safeEqual, TOKEN_PREFIX } from './credentials.js';

@@ -5,7 +5,7 @@
 import type { Queryable } from '../../db/pool.js';
 import { notFound } from '../../errors.js';
 import type { Actor } from '../actor.js';
-import { isUuid } from '../rooms/ids.js';
+import { isUuid } from '../ids.js';
 import { requireRoom, type RoomRight } from '../rooms/room-access.js';
 import type { RoomViewRow } from '../rooms/room.repository.js';
 import { findMessage } from './message.repository.js';

@@ -11,7 +11,7 @@ import { withTransaction, type PoolClient } from '../../db/pool.js';
 import { AppError, forbidden, invalid } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import type { ChatDeps } from '../rooms/chat-deps.js';
-import { isUuid } from '../rooms/ids.js';
+import { isUuid } from '../ids.js';
 import { hasRight, requireRoom, roomArchived } from '../rooms/room-access.js';
 import { lockRoom } from '../rooms/room.repository.js';
 import { appendEvent } from '../event-log.js';

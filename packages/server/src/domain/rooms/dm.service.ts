@@ -9,7 +9,7 @@ import { invalid } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import { requirePermission } from '../auth/permissions.js';
 import type { ChatDeps } from './chat-deps.js';
-import { isUuid } from './ids.js';
+import { isUuid } from '../ids.js';
 import { addMemberInTx } from './room.service.js';
 import { viewRoom } from './room-view.js';
 import * as repo from './room.repository.js';

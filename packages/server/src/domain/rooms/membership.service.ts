@@ -10,7 +10,7 @@ import { withTransaction } from '../../db/pool.js';
 import { forbidden, invalid, notFound } from '../../errors.js';
 import { isAdmin, type Actor } from '../actor.js';
 import type { ChatDeps } from './chat-deps.js';
-import { isUuid } from './ids.js';
+import { isUuid } from '../ids.js';
 import { hasRight, requireRoom, roomArchived } from './room-access.js';
 import { DEFAULT_ROOM_NAME } from './room-rules.js';
 import { addMemberInTx, memberEventInTx } from './room.service.js';

@@ -14,7 +14,7 @@
 import { AppError, forbidden, notFound } from '../../errors.js';
 import type { Queryable } from '../../db/pool.js';
 import { isAdmin, type Actor } from '../actor.js';
-import { isUuid } from './ids.js';
+import { isUuid } from '../ids.js';
 import { findRoomView, type RoomViewRow } from './room.repository.js';
 
 export type RoomRight = 'read' | 'member' | 'post' | 'moderate' | 'manage';

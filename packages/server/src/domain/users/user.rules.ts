@@ -55,8 +55,3 @@ export function normalizePassword(raw: string, field = 'password'): string {
   }
   return password;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids are UUIDs in storage: anything else can never match, and must not reach PostgreSQL. */
-export const isUuid = (id: string): boolean => UUID.test(id);

@@ -3,6 +3,7 @@
  * caller's own profile. A new user joins the `general` room in the same transaction as its
  * insert (with a `member.joined` event), published after commit.
  */
+import { isUuid } from '../ids.js';
 import { randomBytes } from 'node:crypto';
 import type { Role, User } from '@parley/protocol';
 import type { Config } from '../../config.js';
@@ -15,12 +16,7 @@ import type { PasswordHasher } from '../auth/password.js';
 import { requirePermission, requireSession } from '../auth/permissions.js';
 import { revokeUserSessions } from '../auth/session.repository.js';
 import * as repo from './user.repository.js';
-import {
-  hasForbiddenCharacters,
-  isUuid,
-  normalizeDisplayName,
-  normalizePassword,
-} from './user.rules.js';
+import { hasForbiddenCharacters, normalizeDisplayName, normalizePassword } from './user.rules.js';
 
 export interface NewUser {
   username: string;
