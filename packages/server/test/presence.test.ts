@@ -44,10 +44,12 @@ describe.each(factories)('%s presence store', (_name, factory) => {
     expect(await store.connect(user, 'c2', 10_000)).toBe(false);
     expect(await store.connect(user, 'c1', 10_000)).toBe(false); // heartbeat
     expect(await store.online([user, randomUUID()])).toEqual(new Set([user]));
+    expect(await store.everyoneOnline()).toContain(user);
     expect(await store.disconnect(user, 'c1')).toBe(false);
     expect(await store.disconnect(user, 'c2')).toBe(true);
     expect(await store.disconnect(user, 'c2')).toBe(false);
     expect(await store.online([user])).toEqual(new Set());
+    expect(await store.everyoneOnline()).not.toContain(user);
   });
 
   it('expires connections that stop heartbeating, reported by exactly one sweeper', async () => {

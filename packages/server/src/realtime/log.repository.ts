@@ -14,8 +14,8 @@ export interface EventLogReader {
   lastSeqs(roomIds: readonly string[]): Promise<Map<string, number>>;
   /** The rooms (not archived) each user is a member of. */
   memberships(userIds: readonly string[]): Promise<Map<string, string[]>>;
-  /** Everyone else who shares a (not archived) room with `userId`. */
-  roommates(userId: string): Promise<string[]>;
+  /** Those of `among` who share a (not archived) room with `userId`. */
+  roommates(userId: string, among: readonly string[]): Promise<string[]>;
 }
 
 export function eventLogReader(db: Queryable): EventLogReader {
@@ -45,14 +45,15 @@ export function eventLogReader(db: Queryable): EventLogReader {
       return out;
     },
 
-    async roommates(userId) {
-      if (!isUuid(userId)) return [];
+    async roommates(userId, among) {
+      const candidates = among.filter(isUuid);
+      if (!isUuid(userId) || candidates.length === 0) return [];
       const { rows } = await db.query<{ user_id: string }>(
         `SELECT DISTINCT other.user_id FROM room_members mine
          JOIN rooms r ON r.id = mine.room_id AND r.archived_at IS NULL
          JOIN room_members other ON other.room_id = mine.room_id
-         WHERE mine.user_id = $1 AND other.user_id <> $1`,
-        [userId],
+         WHERE mine.user_id = $1 AND other.user_id = ANY($2::uuid[]) AND other.user_id <> $1`,
+        [userId, candidates],
       );
       return rows.map((r) => r.user_id);
     },

@@ -13,6 +13,8 @@ export interface PresenceStore {
   /** Users whose entries all expired, each returned to exactly one sweeper. */
   sweep(): Promise<string[]>;
   online(userIds: readonly string[]): Promise<Set<string>>;
+  /** Every user announced online, on any node. */
+  everyoneOnline(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,10 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async online(userIds: readonly string[]): Promise<Set<string>> {
     return new Set(userIds.filter((u) => this.#online.has(u)));
+  }
+
+  async everyoneOnline(): Promise<string[]> {
+    return [...this.#online];
   }
 
   async close(): Promise<void> {

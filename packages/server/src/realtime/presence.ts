@@ -57,8 +57,10 @@ export class Presence {
 
   /** Who of the people sharing a room with `userId` is online now: a new connection's snapshot. */
   async onlineRoommates(userId: string): Promise<string[]> {
-    const mates = await this.reader.roommates(userId);
-    return [...(await this.store.online(mates))];
+    // Start from who is online (usually far fewer than everyone sharing `general`), then keep
+    // those who share a room: the database touches only online users' memberships.
+    const online = (await this.store.everyoneOnline()).filter((id) => id !== userId);
+    return online.length === 0 ? [] : this.reader.roommates(userId, online);
   }
 
   async #tick(): Promise<void> {

@@ -70,6 +70,10 @@ export class RedisPresenceStore implements PresenceStore {
     return new Set(userIds.filter((_, i) => scores[i] !== null));
   }
 
+  async everyoneOnline(): Promise<string[]> {
+    return this.redis.zrange(this.#online, 0, -1);
+  }
+
   async close(): Promise<void> {
     // The Redis connection belongs to the broker, which closes it.
   }
