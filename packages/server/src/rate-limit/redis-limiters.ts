@@ -53,6 +53,27 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return 0`;
 
+/** Logs the first failure of an outage only: a login or send per failed check would flood logs. */
+class OutageLog {
+  #down = false;
+  constructor(
+    private readonly log: Logger,
+    private readonly what: string,
+  ) {}
+  failed(err: unknown): void {
+    if (!this.#down)
+      this.log.warn(
+        { err: (err as Error).message },
+        `${this.what} unavailable; using this node's limit`,
+      );
+    this.#down = true;
+  }
+  ok(): void {
+    if (this.#down) this.log.info(`${this.what} restored`);
+    this.#down = false;
+  }
+}
+
 const rateLimited = (message: string, waitMs: number) => {
   const retryAfterS = Math.max(1, Math.ceil(waitMs / 1000));
   return new AppError('rate_limited', `${message}; retry in ${retryAfterS} s`, {
@@ -66,9 +87,12 @@ export class RedisAttemptCounter implements AttemptCounter {
     private readonly prefix: string,
     private readonly maxPerWindow: number,
     private readonly fallback: AttemptCounter,
-    private readonly log: Logger,
+    log: Logger,
     private readonly windowMs = 60_000,
-  ) {}
+  ) {
+    this.outage = new OutageLog(log, 'shared attempt limit');
+  }
+  private readonly outage: OutageLog;
 
   async hit(...keys: string[]): Promise<void> {
     let waitMs: number;
@@ -85,12 +109,10 @@ export class RedisAttemptCounter implements AttemptCounter {
         ),
       );
     } catch (err) {
-      this.log.warn(
-        { err: (err as Error).message },
-        'shared attempt limit unavailable; using this node’s',
-      );
+      this.outage.failed(err);
       return this.fallback.hit(...keys);
     }
+    this.outage.ok();
     if (waitMs > 0) throw rateLimited('too many attempts', waitMs);
   }
 }
@@ -102,8 +124,11 @@ export class RedisSendLimiter implements SendLimiter {
     private readonly perSecond: number,
     private readonly burst: number,
     private readonly fallback: SendLimiter,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.outage = new OutageLog(log, 'shared send limit');
+  }
+  private readonly outage: OutageLog;
 
   async take(userId: string): Promise<void> {
     let waitMs: number;
@@ -118,12 +143,10 @@ export class RedisSendLimiter implements SendLimiter {
         ),
       );
     } catch (err) {
-      this.log.warn(
-        { err: (err as Error).message },
-        'shared send limit unavailable; using this node’s',
-      );
+      this.outage.failed(err);
       return this.fallback.take(userId);
     }
+    this.outage.ok();
     if (waitMs > 0) throw rateLimited('sending too fast', waitMs);
   }
 }
