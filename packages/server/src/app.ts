@@ -4,7 +4,7 @@
  * errors, security headers, rate limit, OpenAPI) → services → routes.
  */
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
@@ -149,7 +149,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     void parseJson(request, text, done);
   });
 
-  await app.register(helmet, {
+  // The `helmet` middleware built ONCE: @fastify/helmet rebuilds it — re-parsing the CSP — on
+  // every request (~7% of the server's CPU on the send path in a profile).
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -161,6 +163,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       },
     },
     crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined));
   });
   await app.register(rateLimit, {
     global: true,

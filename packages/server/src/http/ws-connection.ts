@@ -8,6 +8,7 @@
  * with 4429. Liveness (ping/pong) is driven by the route for all connections with one timer.
  */
 import { WS_CLOSE, type ServerFrame } from '@parley/protocol';
+import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
@@ -45,12 +46,15 @@ export class WsConnection implements Sink {
   #refilledAt = Date.now();
   #rejected = 0;
   #closed = false;
+  /** The upgraded TCP socket under `ws` (set before the connection is handed to us). */
+  readonly #raw: Duplex;
 
   constructor(
     readonly socket: WebSocket,
     readonly ctx: AppContext,
     readonly log: FastifyBaseLogger,
   ) {
+    this.#raw = (socket as unknown as { _socket: Duplex })._socket;
     this.#tokens = ctx.config.wsFrameBurst;
     this.#authTimer = setTimeout(() => {
       if (!this.actor) this.fail(new AppError('unauthenticated', 'authenticate within 10 s'));
@@ -70,8 +74,12 @@ export class WsConnection implements Sink {
   }
 
   write(frame: Outbound): void {
-    if (this.socket.readyState === this.socket.OPEN)
-      this.socket.send(frame.bytes, { binary: false });
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    // The broadcast's pre-built frame straight onto the TCP socket (Outbound.wsFrame): safe to
+    // interleave with `ws`'s own sends, which are synchronous whole-frame writes without
+    // permessage-deflate (off: the server's default, see ws.routes.ts); `bufferedAmount` still
+    // counts these bytes, so the slow-consumer limit holds.
+    this.#raw.write(frame.wsFrame);
   }
 
   close(reason: keyof typeof CLOSE_CODES): void {

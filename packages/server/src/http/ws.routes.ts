@@ -18,7 +18,11 @@ import { authenticateStream, type Authenticated } from './ws-auth.js';
 import { WsConnection } from './ws-connection.js';
 
 export const wsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
-  await app.register(websocket, { options: { maxPayload: ctx.config.bodyLimitBytes } });
+  // No permessage-deflate: every recipient of a broadcast gets the same pre-built frame
+  // (Outbound.wsFrame), which per-connection compression contexts would rule out.
+  await app.register(websocket, {
+    options: { maxPayload: ctx.config.bodyLimitBytes, perMessageDeflate: false },
+  });
   const open = new Set<WsConnection>();
   const handshakes = new WeakMap<FastifyRequest, Authenticated>();
   const upgradeResponses = new WeakMap<FastifyRequest, ServerResponse>();

@@ -5,9 +5,11 @@
  *   primary key: revoked or expired sessions are refused at once.
  * - `pcs_…` (cookie only) → the browser session holding that cookie.
  *
- * Trade-off, deliberately: one indexed lookup per authenticated request instead of a cache, so
+ * Trade-off, deliberately: a database lookup per authenticated request instead of a cache, so
  * a revocation (logout, theft detection, password change) takes effect on the very next request,
- * on every node. `last_used_at` is written at most once a minute per session/token.
+ * on every node. Concurrent requests' session lookups share one statement (db/batch-queue.ts: a
+ * lookup never joins a statement already running, so it still sees every revocation committed
+ * before the request). `last_used_at` is written at most once a minute per session/token.
  */
 import { createHmac } from 'node:crypto';
 import type { Pool } from '../../db/pool.js';
@@ -17,9 +19,10 @@ import { isUuid } from '../ids.js';
 import type { AccessTokens } from './access-token.js';
 import { findActiveApiToken, touchApiToken } from './api-token.repository.js';
 import { hashToken, safeEqual, TOKEN_PREFIX } from './credentials.js';
+import { BatchedLookup } from '../../db/batch-queue.js';
 import {
-  findActiveSession,
   findActiveSessionByCookie,
+  findActiveSessions,
   touchSession,
   type SessionPrincipal,
 } from './session.repository.js';
@@ -31,6 +34,7 @@ const unauthenticated = (message: string) => new AppError('unauthenticated', mes
 
 export class Authenticator {
   readonly #csrfKey: Buffer;
+  readonly #sessions: BatchedLookup<string, SessionPrincipal>;
 
   constructor(
     private readonly pool: Pool,
@@ -38,6 +42,10 @@ export class Authenticator {
     secret: string,
   ) {
     this.#csrfKey = createHmac('sha256', secret).update('parley csrf v1').digest();
+    this.#sessions = new BatchedLookup(
+      async (ids) => new Map((await findActiveSessions(pool, ids)).map((p) => [p.session_id, p])),
+      (id) => id.toLowerCase(),
+    );
   }
 
   /** A bearer credential: JWT access token or personal API token. */
@@ -60,8 +68,9 @@ export class Authenticator {
     if (!isUuid(claims.sessionId) || !isUuid(claims.userId)) {
       throw unauthenticated('invalid access token');
     }
-    const p = await findActiveSession(this.pool, claims.sessionId, claims.userId);
-    if (!p) throw unauthenticated('the session has ended; log in again');
+    const p = await this.#sessions.load(claims.sessionId);
+    if (!p || p.user_id !== claims.userId.toLowerCase())
+      throw unauthenticated('the session has ended; log in again');
     return this.#sessionActor(p);
   }
 

@@ -49,17 +49,21 @@ export async function insertSession(
   return rows[0]!.id;
 }
 
-export async function findActiveSession(
+/**
+ * Many sessions in one statement (the authenticator coalesces concurrent requests' checks, see
+ * db/batch-queue.ts): the active ones among `sessionIds`, by id. Callers match the user.
+ */
+export async function findActiveSessions(
   db: Queryable,
-  sessionId: string,
-  userId: string,
-): Promise<SessionPrincipal | undefined> {
-  const { rows } = await db.query<SessionPrincipal>(
-    `SELECT ${PRINCIPAL} FROM sessions s JOIN users u ON u.id = s.user_id
-     WHERE s.id = $1 AND s.user_id = $2 AND ${ACTIVE}`,
-    [sessionId, userId],
-  );
-  return rows[0];
+  sessionIds: string[],
+): Promise<SessionPrincipal[]> {
+  const { rows } = await db.query<SessionPrincipal>({
+    name: 'parley_active_sessions',
+    text: `SELECT ${PRINCIPAL} FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.id = ANY($1::uuid[]) AND ${ACTIVE}`,
+    values: [sessionIds],
+  });
+  return rows;
 }
 
 export async function findActiveSessionByCookie(

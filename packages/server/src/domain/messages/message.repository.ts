@@ -125,8 +125,9 @@ export async function insertMessage(
   db: Queryable,
   m: NewMessage,
 ): Promise<RoomEvent<Message> | undefined> {
-  const { rows } = await db.query<{ seq: number; created_at: Date; data: Message }>(
-    `WITH bumped AS (
+  const { rows } = await db.query<{ seq: number; created_at: Date; data: Message }>({
+    name: 'parley_send_one',
+    text: `WITH bumped AS (
        UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 AND archived_at IS NULL
        RETURNING last_seq
      ), msg AS (
@@ -149,7 +150,7 @@ export async function insertMessage(
        SELECT $1, seq, 'message.created', data, created_at FROM payload
      )
      SELECT seq, created_at, data FROM payload`,
-    [
+    values: [
       m.roomId,
       m.authorId,
       JSON.stringify(m.content),
@@ -158,7 +159,7 @@ export async function insertMessage(
       m.requestHash,
       searchText(m.content),
     ],
-  );
+  });
   const row = rows[0];
   if (!row) return undefined;
   return {

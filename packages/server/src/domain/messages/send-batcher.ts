@@ -16,12 +16,14 @@
  *   fails as a whole (a concurrent batch raced on the same key, a deadlock with another node,
  *   a foreign-key race), nothing was written and every send of it is run alone the same way.
  *
- * Lifecycle: batches run one at a time per pool. The first send on an idle pool goes at once
- * (a batch of one, no added latency); sends arriving while a batch is in flight wait and form the
- * next batch, so batches grow with load by themselves — no timer. Nothing to close: the queue is
+ * Lifecycle: batches run one at a time per pool (db/batch-queue.ts). The first send on an idle
+ * pool goes at once (a batch of one, no added latency); sends arriving while a batch is in flight
+ * wait and form the next batch, so batches grow with load by themselves — no timer. The statement
+ * is a named (prepared) one: parsed and planned once per connection, not once per batch. Nothing to close: the queue is
  * empty whenever no send is pending, and the pool's owner closes the pool after draining requests.
  */
 import type { Message, RoomEvent } from '@parley/protocol';
+import { BatchQueue, type Pending as BatchEntry } from '../../db/batch-queue.js';
 import type { Pool } from '../../db/pool.js';
 import { searchText } from './content.js';
 import { insertMessage, type NewMessage } from './message.repository.js';
@@ -78,36 +80,21 @@ WITH input AS (
 )
 SELECT ord::int, seq, created_at, data FROM payload`;
 
-interface Pending {
-  message: NewMessage;
-  resolve: (event: RoomEvent<Message> | undefined) => void;
-  reject: (err: unknown) => void;
-}
+type Pending = BatchEntry<NewMessage, RoomEvent<Message> | undefined>;
 
 export class SendBatcher {
-  #queue: Pending[] = [];
-  #running = false;
+  readonly #queue: BatchQueue<NewMessage, RoomEvent<Message> | undefined>;
 
   constructor(
     private readonly pool: Pool,
-    private readonly maxBatch = MAX_BATCH,
-  ) {}
+    maxBatch = MAX_BATCH,
+  ) {
+    this.#queue = new BatchQueue((batch) => this.#run(batch), maxBatch);
+  }
 
   /** Same contract as `repo.insertMessage`, committed together with concurrent sends. */
   insert(message: NewMessage): Promise<RoomEvent<Message> | undefined> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ message, resolve, reject });
-      if (!this.#running) void this.#drain();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    this.#running = true;
-    try {
-      while (this.#queue.length > 0) await this.#run(this.#queue.splice(0, this.maxBatch));
-    } finally {
-      this.#running = false;
-    }
+    return this.#queue.push(message);
   }
 
   async #run(batch: Pending[]): Promise<void> {
@@ -117,8 +104,8 @@ export class SendBatcher {
     const grouped: Pending[] = [];
     const later: Pending[] = [];
     for (const p of batch) {
-      const key = p.message.idempotencyKey;
-      const id = key === null ? undefined : `${p.message.authorId}\u0000${key}`;
+      const key = p.item.idempotencyKey;
+      const id = key === null ? undefined : `${p.item.authorId}\u0000${key}`;
       if (id !== undefined && seen.has(id)) later.push(p);
       else {
         if (id !== undefined) seen.add(id);
@@ -129,7 +116,7 @@ export class SendBatcher {
     if (grouped.length > 0) {
       let placed: Map<number, RoomEvent<Message>>;
       try {
-        placed = await this.#insertBatch(grouped.map((p) => p.message));
+        placed = await this.#insertBatch(grouped.map((p) => p.item));
       } catch {
         placed = new Map(); // nothing was written: every send runs alone below
       }
@@ -139,9 +126,7 @@ export class SendBatcher {
         else later.push(p);
       });
     }
-    await Promise.all(
-      later.map((p) => insertMessage(this.pool, p.message).then(p.resolve, p.reject)),
-    );
+    await Promise.all(later.map((p) => insertMessage(this.pool, p.item).then(p.resolve, p.reject)));
   }
 
   async #insertBatch(messages: NewMessage[]): Promise<Map<number, RoomEvent<Message>>> {
@@ -150,15 +135,19 @@ export class SendBatcher {
       seq: number;
       created_at: Date;
       data: Message;
-    }>(BATCH_SQL, [
-      messages.map((m) => m.roomId),
-      messages.map((m) => m.authorId),
-      messages.map((m) => JSON.stringify(m.content)),
-      messages.map((m) => m.replyTo),
-      messages.map((m) => m.idempotencyKey),
-      messages.map((m) => m.requestHash),
-      messages.map((m) => searchText(m.content)),
-    ]);
+    }>({
+      name: 'parley_send_batch',
+      text: BATCH_SQL,
+      values: [
+        messages.map((m) => m.roomId),
+        messages.map((m) => m.authorId),
+        messages.map((m) => JSON.stringify(m.content)),
+        messages.map((m) => m.replyTo),
+        messages.map((m) => m.idempotencyKey),
+        messages.map((m) => m.requestHash),
+        messages.map((m) => searchText(m.content)),
+      ],
+    });
     const placed = new Map<number, RoomEvent<Message>>();
     for (const row of rows) {
       placed.set(row.ord, {

@@ -11,11 +11,13 @@
  * - `manage`   room owner or an admin: rename, archive, grant roles.
  * Writes to an archived room are `room_archived` (409) unless `allowArchived`.
  */
+import pg from 'pg';
+import { BatchedLookup } from '../../db/batch-queue.js';
 import { AppError, forbidden, notFound } from '../../errors.js';
-import type { Queryable } from '../../db/pool.js';
+import type { Pool, Queryable } from '../../db/pool.js';
 import { isAdmin, type Actor } from '../actor.js';
 import { isUuid } from '../ids.js';
-import { findRoomView, type RoomViewRow } from './room.repository.js';
+import { findRoomView, findRoomViews, type RoomViewRow } from './room.repository.js';
 
 export type RoomRight = 'read' | 'member' | 'post' | 'moderate' | 'manage';
 
@@ -44,7 +46,7 @@ export async function requireRoom(
   right: RoomRight,
   options: { allowArchived?: boolean } = {},
 ): Promise<RoomViewRow> {
-  const room = isUuid(roomId) ? await findRoomView(db, roomId, actor.id) : undefined;
+  const room = isUuid(roomId) ? await lookupRoomView(db, roomId, actor.id) : undefined;
   if (!room || !isVisible(room)) throw notFound('room');
   if (!hasRight(actor, room, right)) {
     throw right === 'member' || right === 'post'
@@ -55,6 +57,30 @@ export async function requireRoom(
   if (writes && room.archived_at && !options.allowArchived) throw roomArchived();
   return room;
 }
+
+/**
+ * On the pool, concurrent checks share one statement (db/batch-queue.ts; each still sees every
+ * commit made before it was asked). Inside a transaction, the transaction's own view is needed.
+ */
+function lookupRoomView(
+  db: Queryable,
+  roomId: string,
+  userId: string,
+): Promise<RoomViewRow | undefined> {
+  if (!(db instanceof pg.Pool)) return findRoomView(db, roomId, userId);
+  let lookup = roomViewLookups.get(db);
+  if (!lookup) {
+    const pool = db;
+    lookup = new BatchedLookup((pairs) => findRoomViews(pool, pairs), viewKey);
+    roomViewLookups.set(db, lookup);
+  }
+  return lookup.load({ roomId, userId });
+}
+
+type ViewKey = { roomId: string; userId: string };
+// Lower case: PostgreSQL answers in lower case, and a path may name a uuid in upper case.
+const viewKey = (k: ViewKey) => `${k.roomId}:${k.userId}`.toLowerCase();
+const roomViewLookups = new WeakMap<Pool, BatchedLookup<ViewKey, RoomViewRow>>();
 
 export const roomArchived = (): AppError =>
   new AppError('room_archived', 'the room is archived; it is read-only');

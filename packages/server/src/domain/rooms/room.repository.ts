@@ -51,6 +51,27 @@ export async function findRoomView(
   return rows[0];
 }
 
+/**
+ * `findRoomView` for many (room, user) pairs in one statement, keyed `room_id:user_id`; a pair
+ * whose room does not exist is absent. See rooms/room-access.ts for the coalescing.
+ */
+export async function findRoomViews(
+  db: Queryable,
+  pairs: { roomId: string; userId: string }[],
+): Promise<Map<string, RoomViewRow>> {
+  const { rows } = await db.query<RoomViewRow & { viewer_id: string }>({
+    name: 'parley_room_views',
+    text: `SELECT ${ROOM_COLUMNS}, m.role AS member_role, m.last_read_seq, p.user_id AS viewer_id
+           FROM unnest($1::uuid[], $2::uuid[]) AS p(room_id, user_id)
+           JOIN rooms r ON r.id = p.room_id
+           LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = p.user_id`,
+    values: [pairs.map((p) => p.roomId), pairs.map((p) => p.userId)],
+  });
+  const views = new Map<string, RoomViewRow>();
+  for (const { viewer_id, ...view } of rows) views.set(`${view.id}:${viewer_id}`, view);
+  return views;
+}
+
 /** Takes the room's row lock: every write to a room serialises here, before anything else. */
 export async function lockRoom(
   tx: Queryable,
