@@ -1,8 +1,13 @@
 /**
  * Scenario 5: memory per idle connection. A fresh server, its RSS once warm (a few connections
- * opened and closed), then `connections` idle connections held open; the difference ÷ count,
- * after the heap has had time to settle. Parley WS, Parley SSE (each on its own fresh node), and
- * bare `ws` for reference.
+ * opened and closed), then `connections` idle connections opened in two equal halves, RSS read
+ * after each has settled. The figure is the marginal cost: RSS added by the second half ÷ its
+ * count. The first half also pays one-time costs that are not per connection — V8 growing its
+ * young generation (up to 32 MiB of semi-spaces) under the handshakes' allocations, JIT code,
+ * pools — which would otherwise be spread over however many connections the profile opens
+ * (16 KiB each at 2,000, a sixth of that at 10,000). The plain average (whole RSS growth ÷ all
+ * connections) is reported beside it. Parley WS, Parley SSE (each on its own fresh node), and
+ * bare `ws` for reference, all measured the same way.
  */
 import type { ReceiverKind } from '../clients/connections.js';
 import { sleep } from '../lib/clock.js';
@@ -20,41 +25,57 @@ async function settledRss(pid: number): Promise<number> {
   return readProc(pid)?.rssBytes ?? 0;
 }
 
+interface IdleMeasure {
+  /** Marginal: RSS growth over the second half ÷ its connections. */
+  kibPerConn: number;
+  /** Whole RSS growth ÷ all connections (includes the one-time costs). */
+  kibAverage: number;
+  before: number;
+  half: number;
+  after: number;
+}
+
 async function measureIdle(
   server: ServerProcess,
   kind: ReceiverKind,
   n: number,
   tokens: (string | undefined)[],
-): Promise<{ kibPerConn: number; before: number; after: number }> {
-  const conns = (count: number) =>
+): Promise<IdleMeasure> {
+  const conns = (count: number, offset = 0) =>
     Array.from({ length: count }, (_, i) => ({
       url: server.url,
-      token: tokens[i % tokens.length],
+      token: tokens[(i + offset) % tokens.length],
       room: 0,
     }));
   const warm = await ReceiverGroup.open(kind, conns(50), { rooms: 1, maxPerRoom: 1 }, 1);
   await warm.close();
   const before = await settledRss(server.pid);
-  const group = await ReceiverGroup.open(
-    kind,
-    conns(n),
-    { rooms: 1, maxPerRoom: 1 },
-    receiverProcesses(n),
-  );
+  const halfN = Math.floor(n / 2);
+  const procs = Math.max(1, Math.floor(receiverProcesses(n) / 2));
+  const opts = { rooms: 1, maxPerRoom: 1 };
+  const first = await ReceiverGroup.open(kind, conns(halfN), opts, procs);
   try {
-    const after = await settledRss(server.pid);
-    return { kibPerConn: Math.round(((after - before) / n / 1024) * 100) / 100, before, after };
+    const half = await settledRss(server.pid);
+    const second = await ReceiverGroup.open(kind, conns(n - halfN, halfN), opts, procs);
+    try {
+      const after = await settledRss(server.pid);
+      const kib = (bytes: number, count: number) => Math.round((bytes / count / 1024) * 100) / 100;
+      return {
+        kibPerConn: kib(after - half, n - halfN),
+        kibAverage: kib(after - before, n),
+        before,
+        half,
+        after,
+      };
+    } finally {
+      await second.close();
+    }
   } finally {
-    await group.close();
+    await first.close();
   }
 }
 
-function idleRow(
-  id: string,
-  system: System,
-  label: string,
-  m: { kibPerConn: number; before: number; after: number },
-): Row {
+function idleRow(id: string, system: System, label: string, m: IdleMeasure): Row {
   const mib = (b: number) => Math.round((b / 1048576) * 10) / 10;
   return {
     id,
@@ -63,7 +84,9 @@ function idleRow(
     system,
     extra: {
       kib_per_conn: m.kibPerConn,
+      kib_average: m.kibAverage,
       rss_before_mib: mib(m.before),
+      rss_half_mib: mib(m.half),
       rss_after_mib: mib(m.after),
     },
   };

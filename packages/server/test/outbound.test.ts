@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Sender } from 'ws';
+import * as wsModule from 'ws';
 import { Outbound, wsTextFrame } from '../src/realtime/outbound.js';
 
 /** What `ws` itself writes for an unmasked text frame: the reference for our pre-built frames. */
 function wsReference(payload: Buffer): Buffer {
   const parts = (
-    Sender as unknown as {
+    (wsModule as unknown as { Sender: unknown }).Sender as {
       frame(data: Buffer, o: Record<string, unknown>): Buffer[];
     }
   ).frame(payload, { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: true });
