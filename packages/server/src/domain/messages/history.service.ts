@@ -4,6 +4,7 @@
  * cache whenever the room has not changed since it was cached (see history-cache.ts).
  */
 import { MAX_HISTORY_LIMIT, type MessagePage } from '@parley/protocol';
+import { LRUCache } from 'lru-cache';
 import { invalid } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import type { ChatDeps } from '../rooms/chat-deps.js';
@@ -25,7 +26,19 @@ export interface HistoryQuery {
 export const MAX_WAIT_S = 30;
 export const DEFAULT_LIMIT = 50;
 
+/** Wire pages kept for reuse (see `#shared`): a few hundred recent (room, last_seq, cursor)s. */
+const SHARED_PAGES = 256;
+
 export class HistoryService {
+  /**
+   * Wire pages that look the same to every reader, by room, last_seq, cursor and limit: the
+   * same object is handed out again, so the transport can encode it once (http/messages.routes.ts
+   * memoises the JSON per page object). Sound because every change to a room bumps its last_seq
+   * (see history-cache.ts): a key names one state of the room. Only pages without reactions are
+   * shared — a reaction's `me` differs per reader.
+   */
+  readonly #shared = new LRUCache<string, MessagePage>({ max: SHARED_PAGES });
+
   constructor(
     private readonly deps: ChatDeps,
     private readonly cache: HistoryCache,
@@ -39,7 +52,18 @@ export class HistoryService {
   ): Promise<MessagePage> {
     const { cursor, limit, wait } = parseQuery(query);
     const room = await requireRoom(this.deps.pool, actor, roomId, 'read');
+    const sharedKey =
+      cursor.kind === 'since' || wait > 0
+        ? undefined
+        : `${room.id}:${room.last_seq}:${cursor.kind}:${cursor.kind === 'latest' ? '' : cursor.seq}:${limit}`;
+    const shared = sharedKey === undefined ? undefined : this.#shared.get(sharedKey);
+    if (shared) return shared;
     let page = await this.#read(room.id, room.last_seq, cursor, limit);
+    if (sharedKey !== undefined && page.messages.every((m) => m.reactions.length === 0)) {
+      const wire = { messages: page.messages.map((m) => toWire(m, null)), has_more: page.has_more };
+      this.#shared.set(sharedKey, wire);
+      return wire;
+    }
 
     // Long-poll: nothing newer yet → wait for the room's next event, then look again (the event
     // may be no message, e.g. a member joining: keep waiting until the deadline).
