@@ -3,7 +3,7 @@
  * percentage of one core averaged over the measured window (so 200% = both cores of this
  * machine); RSS as the peak and the last value, in MiB.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
@@ -43,8 +43,34 @@ export function readMachineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
+/**
+ * CPU ticks of every PostgreSQL process on the machine (backends, WAL writer, checkpointer…),
+ * by pid: the database's share of a phase, whichever cluster (external or embedded) serves it.
+ */
+export function readPostgresTicks(): Map<number, number> {
+  const ticks = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      ticks.set(Number(entry), parseStat(readFileSync(`/proc/${entry}/stat`, 'utf8')));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks;
+}
+
+function postgresTicksSince(start: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, t] of readPostgresTicks()) sum += t - (start.get(pid) ?? 0);
+  return sum;
+}
+
 export interface ResourceUsage {
   cpuPct: number;
+  /** All PostgreSQL processes together, % of one core (a backend that exited is not counted). */
+  pgCpuPct: number;
   rssPeakMiB: number;
   rssLastMiB: number;
   machineBusyPct: number;
@@ -55,6 +81,7 @@ export class ResourceSampler {
   readonly #timer: NodeJS.Timeout;
   readonly #startTicks: number;
   readonly #startMachine = readMachineTicks();
+  readonly #startPostgres = readPostgresTicks();
   readonly #startedAt = performance.now();
   #peak = 0;
   #last = 0;
@@ -87,6 +114,7 @@ export class ResourceSampler {
     const dt = machine.total - this.#startMachine.total;
     return {
       cpuPct: Math.round(((end.cpuTicks - this.#startTicks) / TICKS_PER_S / seconds) * 100),
+      pgCpuPct: Math.round((postgresTicksSince(this.#startPostgres) / TICKS_PER_S / seconds) * 100),
       rssPeakMiB: mib(this.#peak),
       rssLastMiB: mib(this.#last),
       machineBusyPct:

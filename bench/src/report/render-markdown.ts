@@ -61,10 +61,11 @@ export function renderMarkdown(report: Report): string {
     '## Results',
     '',
     'Latencies in ms. CPU is % of one core for the server process(es) (200% = the whole machine);',
+    '"PG CPU" is every PostgreSQL process together, same unit;',
     '"machine" is the whole machine\'s busy share during the measurement (load generators included).',
     '',
-    '| id | what | system | throughput | latency | p50 | p95 | p99 | max | server CPU | RSS peak MiB | machine | lost / dup | errors | notes |',
-    '|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
+    '| id | what | system | throughput | latency | p50 | p95 | p99 | max | server CPU | PG CPU | RSS peak MiB | machine | lost / dup | errors | notes |',
+    '|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
   );
   for (const row of report.rows) {
     if (row.skipped) {
@@ -77,7 +78,7 @@ export function renderMarkdown(report: Report): string {
     const t = row.throughput ? `${fmt(row.throughput.value)} ${row.throughput.unit}` : '–';
     const r = row.resources;
     lines.push(
-      `| ${row.id} | ${row.label} | ${row.system} | ${t} | ${row.latencyKind ?? '–'} | ${fmt(l?.p50, 2)} | ${fmt(l?.p95, 2)} | ${fmt(l?.p99, 2)} | ${fmt(l?.max, 2)} | ${r ? `${r.cpuPct}%` : '–'} | ${fmt(r?.rssPeakMiB)} | ${r ? `${r.machineBusyPct}%` : '–'} | ${deliveryCell(row)} | ${errorsCell(row)} | ${extraCell(row)} |`,
+      `| ${row.id} | ${row.label} | ${row.system} | ${t} | ${row.latencyKind ?? '–'} | ${fmt(l?.p50, 2)} | ${fmt(l?.p95, 2)} | ${fmt(l?.p99, 2)} | ${fmt(l?.max, 2)} | ${r ? `${r.cpuPct}%` : '–'} | ${r ? `${r.pgCpuPct}%` : '–'} | ${fmt(r?.rssPeakMiB)} | ${r ? `${r.machineBusyPct}%` : '–'} | ${deliveryCell(row)} | ${errorsCell(row)} | ${extraCell(row)} |`,
     );
   }
   lines.push('');

@@ -1,6 +1,7 @@
 /**
  * Scenario 4: `GET …/messages?limit=50` on a room holding `messages` messages (seeded by SQL),
  * `readers` concurrent readers in a closed loop, half newest page, half a random older page.
+ * Readers are wrk connections when wrk is installed (see clients/wrk.ts), else the Node worker.
  */
 import type { Profile } from '../profile.js';
 import type { Row } from '../report/types.js';
@@ -8,6 +9,7 @@ import { startParley } from '../sut/parley.js';
 import { createRooms, registerUsers, seedHistory } from '../sut/fixtures.js';
 import { Histogram } from '../stats/histogram.js';
 import type { HistoryResult } from '../workers/history-readers.js';
+import { luaString, runWrk, wrkAvailable } from '../clients/wrk.js';
 import { measure, runWorker } from './harness.js';
 
 export async function historyScenario(profile: Profile, log: (s: string) => void): Promise<Row[]> {
@@ -32,6 +34,35 @@ export async function historyScenario(profile: Profile, log: (s: string) => void
       maxRequests: 10_000_000,
     };
     await runWorker<HistoryResult>('history-readers', { ...params, durationMs: 1000 }); // warm-up
+    const label = `limit=50, ${messages.toLocaleString('en')}-message room, ${readers} readers`;
+    if (wrkAvailable()) {
+      const [r, res] = await measure(
+        cluster.nodes.map((n) => n.pid),
+        () =>
+          runWrk({
+            url: node.url,
+            connections: readers,
+            durationMs: profile.phaseMs,
+            script: historyLua(user.token, roomId, messages, params.limit),
+          }),
+      );
+      const errors: Record<string, number> = {};
+      if (r.non2xx > 0) errors.http_error = r.non2xx;
+      if (r.socketErrors > 0) errors.socket = r.socketErrors;
+      return [
+        {
+          id: 'history.parley',
+          scenario: 'history',
+          label: `${label} (wrk)`,
+          system: 'parley',
+          throughput: { value: Math.round(r.requests / (r.elapsedMs / 1000)), unit: 'req/s' },
+          latencyKind: 'request',
+          latency: r.latency,
+          errors,
+          resources: res,
+        },
+      ];
+    }
     const [r, res] = await measure(
       cluster.nodes.map((n) => n.pid),
       () => runWorker<HistoryResult>('history-readers', { ...params, durationMs: profile.phaseMs }),
@@ -40,7 +71,7 @@ export async function historyScenario(profile: Profile, log: (s: string) => void
       {
         id: 'history.parley',
         scenario: 'history',
-        label: `limit=50, ${messages.toLocaleString('en')}-message room, ${readers} readers`,
+        label: `${label} (Node client)`,
         system: 'parley',
         throughput: { value: Math.round(r.requests / (r.elapsedMs / 1000)), unit: 'req/s' },
         latencyKind: 'request',
@@ -52,4 +83,19 @@ export async function historyScenario(profile: Profile, log: (s: string) => void
   } finally {
     await cluster.stop();
   }
+}
+
+/** Every other request the newest page, the others a random older page (as the Node worker). */
+function historyLua(token: string, roomId: string, lastSeq: number, limit: number): string {
+  return `
+math.randomseed(os.time())
+local path = "/api/v1/rooms/" .. ${luaString(roomId)} .. "/messages?limit=${limit}"
+local headers = { ["Authorization"] = "Bearer " .. ${luaString(token)} }
+local n = 0
+request = function()
+  n = n + 1
+  if n % 2 == 0 then return wrk.format("GET", path, headers) end
+  local before = ${limit + 1} + math.random(0, ${Math.max(0, lastSeq - limit - 1)})
+  return wrk.format("GET", path .. "&before=" .. before, headers)
+end`;
 }

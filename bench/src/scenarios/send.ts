@@ -21,6 +21,7 @@ import { createRooms, joinAll, pool, registerUsers } from '../sut/fixtures.js';
 import { Histogram } from '../stats/histogram.js';
 import type { PgInsertResult } from '../workers/pg-inserts.js';
 import type { SendParams, SendResult } from '../workers/senders.js';
+import { luaString, runWrk, wrkAvailable, type WrkResult } from '../clients/wrk.js';
 import { measure, runSenders, runWorker } from './harness.js';
 
 const BIG = 1_000_000_000;
@@ -102,17 +103,31 @@ async function restCase(
     const pids = cluster.nodes.map((n) => n.pid);
     // A short warm-up so JIT and pool connections are not part of the measurement.
     await runSenders({ ...base, durationMs: 1000, phase: 'warm', mode: 'closed' });
-    const [closed, res] = await measure(pids, () =>
-      runSenders({ ...base, phase: 'closed', mode: 'closed' }),
-    );
-    rows.push(
-      sendRow(
-        `send.rest.${engine}.parley`,
-        `REST, ${senders} senders, ${roomCount} rooms, ${engine} PostgreSQL`,
-        closed,
-        res,
-      ),
-    );
+    const label = `REST, ${senders} senders, ${roomCount} rooms, ${engine} PostgreSQL`;
+    if (wrkAvailable()) {
+      const phase = `wrk${randomBytes(3).toString('hex')}`;
+      const [r, res] = await measure(pids, () =>
+        runWrk({
+          url: node.url,
+          connections: senders,
+          durationMs: profile.phaseMs,
+          script: restSendLua(
+            users.map((u) => u.token),
+            roomIds,
+            phase,
+          ),
+        }),
+      );
+      const check = cluster.databaseUrl
+        ? await checkStored(cluster.databaseUrl, roomIds, phase, r.requests - r.non2xx)
+        : undefined;
+      rows.push(wrkSendRow(`send.rest.${engine}.parley`, `${label} (wrk)`, r, res, check));
+    } else {
+      const [closed, res] = await measure(pids, () =>
+        runSenders({ ...base, phase: 'closed', mode: 'closed' }),
+      );
+      rows.push(sendRow(`send.rest.${engine}.parley`, `${label} (Node client)`, closed, res));
+    }
     if (engine === 'external') {
       const [steady, res2] = await measure(pids, () =>
         runSenders({ ...base, phase: 'steady', mode: 'paced', ratePerS: steadyRate }),
@@ -130,6 +145,107 @@ async function restCase(
   } finally {
     await cluster.stop();
   }
+}
+
+/**
+ * wrk's sender: `connections` concurrent keep-alive connections, each request from the next
+ * user's token into the next room, with a unique Idempotency-Key (so the check below can find
+ * exactly these messages).
+ */
+function restSendLua(tokens: string[], roomIds: string[], phase: string): string {
+  return `
+tokens = {${tokens.map(luaString).join(',')}}
+rooms = {${roomIds.map(luaString).join(',')}}
+local n = 0
+request = function()
+  n = n + 1
+  local token = tokens[(n % #tokens) + 1]
+  local room = rooms[(math.floor(n / #tokens) % #rooms) + 1]
+  return wrk.format("POST", "/api/v1/rooms/" .. room .. "/messages",
+    { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json",
+      ["Idempotency-Key"] = "${phase}-" .. n },
+    '{"content":{"type":"text","text":"${phase} message ' .. n .. ' ${'x'.repeat(48)}"}}')
+end`;
+}
+
+interface StoredCheck {
+  stored: number;
+  lost: number;
+  duplicated: number;
+  seqGaps: number;
+}
+
+/**
+ * Durability, counted in the database after the run: every acknowledged send is stored (lost =
+ * acked − stored, when positive: a send still in flight when wrk stopped may be stored without
+ * having been counted), no key stored twice, and every room's event seqs are exactly 1..n.
+ */
+async function checkStored(
+  databaseUrl: string,
+  roomIds: string[],
+  phase: string,
+  acked: number,
+): Promise<StoredCheck> {
+  if (!/^[a-z0-9]+$/.test(phase) || !roomIds.every((id) => /^[0-9a-f-]{36}$/.test(id)))
+    throw new Error('unexpected phase or room id');
+  const ids = roomIds.map((id) => `'${id}'`).join(',');
+  const mine = await adminQuery(
+    `SELECT count(*)::int AS n, count(DISTINCT idempotency_key)::int AS d FROM messages
+     WHERE idempotency_key LIKE '${phase}-%' AND room_id IN (${ids})`,
+    databaseUrl,
+  );
+  const gaps = await adminQuery(
+    `SELECT coalesce(sum(m - n), 0)::int AS gaps FROM (
+       SELECT max(seq) AS m, count(*) AS n FROM events WHERE room_id IN (${ids}) GROUP BY room_id
+     ) per_room`,
+    databaseUrl,
+  );
+  const row = mine.rows[0] as { n: number; d: number };
+  return {
+    stored: row.n,
+    lost: Math.max(0, acked - row.n),
+    duplicated: row.n - row.d,
+    seqGaps: (gaps.rows[0] as { gaps: number }).gaps,
+  };
+}
+
+function wrkSendRow(
+  id: string,
+  label: string,
+  r: WrkResult,
+  resources: Row['resources'],
+  check: StoredCheck | undefined,
+): Row {
+  const acked = r.requests - r.non2xx;
+  const errors: Record<string, number> = {};
+  if (r.non2xx > 0) errors.http_error = r.non2xx;
+  if (r.socketErrors > 0) errors.socket = r.socketErrors;
+  if (check && check.seqGaps > 0) errors.seq_gaps = check.seqGaps;
+  return {
+    id,
+    scenario: 'send',
+    label,
+    system: 'parley',
+    throughput: { value: Math.round(acked / (r.elapsedMs / 1000)), unit: 'acked msg/s' },
+    latencyKind: 'ack',
+    latency: r.latency,
+    ...(check
+      ? {
+          delivery: {
+            expected: acked,
+            delivered: Math.min(acked, check.stored),
+            lost: check.lost,
+            duplicated: check.duplicated,
+            foreign: 0,
+            resyncs: 0,
+            closes: 0,
+          },
+        }
+      : {}),
+    errors,
+    resources,
+    extra: { acked, ...(check ? { stored: check.stored } : {}) },
+  };
 }
 
 async function wsCase(
