@@ -6,6 +6,7 @@
  * starts, it stops — also on Ctrl-C.
  */
 import os from 'node:os';
+import { wrkAvailable } from './clients/wrk.js';
 import { PROFILES, type Profile } from './profile.js';
 import { computeRatios, evaluateTargets } from './report/targets.js';
 import type { Report, Row } from './report/types.js';
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const log = (s: string) =>
     process.stdout.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
+  if (!wrkAvailable() && (only.includes('send') || only.includes('history')))
+    log('wrk not found (apt-get install wrk): REST sends and history use the Node client instead');
   const rows: Row[] = [];
   for (const name of only) {
     const scenario = SCENARIOS[name];
