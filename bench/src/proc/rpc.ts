@@ -46,6 +46,11 @@ export class WorkerHandle {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#proc.on('message', (m: Message) => this.#onMessage(m));
+    // A send racing the worker's exit (EPIPE) must fail that call, not the whole run.
+    this.#proc.on('error', (err) => {
+      for (const p of this.#pending.values()) p.reject(new Error(`${name}: ${err.message}`));
+      this.#pending.clear();
+    });
     this.#exited = new Promise((resolve) =>
       this.#proc.once('exit', (code, signal) => {
         for (const p of this.#pending.values())
@@ -69,7 +74,8 @@ export class WorkerHandle {
   }
 
   notify(topic: string, data: unknown): void {
-    if (this.#proc.connected) this.#proc.send({ kind: 'notify', topic, data });
+    // Best effort (progress hints): a worker that has just exited is reported by its calls.
+    if (this.#proc.connected) this.#proc.send({ kind: 'notify', topic, data }, () => undefined);
   }
 
   on(topic: string, listener: (data: unknown) => void): void {
