@@ -89,7 +89,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     const sub = hub.connect(stream, !single);
     stream.sub = sub;
     open.add(stream);
-    const stopWatch = watchCredential(ctx, who.credential, (err) => {
+    const watch = watchCredential(ctx, who.credential, (err) => {
       stream.raw(
         `event: error\ndata: ${JSON.stringify({ type: 'error', code: err.code, message: err.message })}\n\n`,
       );
@@ -97,7 +97,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     });
     res.on('close', () => {
       open.delete(stream);
-      stopWatch();
+      watch.stop();
       hub.disconnect(sub);
       void presence.disconnected(sub);
     });

@@ -17,7 +17,7 @@ import { AppError } from '../errors.js';
 import { Outbound } from '../realtime/outbound.js';
 import type { Sink, Subscription } from '../realtime/subscription.js';
 import { toAppError } from './error-handler.js';
-import { watchCredential, type Authenticated } from './ws-auth.js';
+import { watchCredential, type Authenticated, type CredentialWatch } from './ws-auth.js';
 import { decodeFrame } from './ws-frames.js';
 import { HANDLERS, type FrameHandler } from './ws-handlers.js';
 
@@ -39,7 +39,7 @@ export class WsConnection implements Sink {
   awaitingPong = false;
   /** room → last typing signal relayed; made on first use (most connections never type). */
   typingAt: Map<string, number> | undefined;
-  #stopWatch: (() => void) | undefined;
+  #watch: CredentialWatch | undefined;
   #authTimer: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();
   #tokens: number;
@@ -114,6 +114,8 @@ export class WsConnection implements Sink {
   /** Follow the user's rooms and say `ready`. */
   async authenticate({ actor, credential }: Authenticated): Promise<void> {
     clearTimeout(this.#authTimer);
+    // Dropped, not just cleared: the timer and its closure would otherwise live as long as we do.
+    this.#authTimer = undefined;
     this.actor = actor;
     const { hub, presence } = this.ctx.realtime;
     const [user, rooms] = await Promise.all([
@@ -130,13 +132,16 @@ export class WsConnection implements Sink {
     this.send({ type: 'ready', user });
     void presence.connected(sub);
     // Changes arrive as they happen; who is online already, the client learns once, here.
-    presence.onlineRoommates(actor.id).then(
-      (ids) => {
-        for (const id of ids) this.send({ type: 'presence', user_id: id, status: 'online' });
+    presence.onlineSnapshot(actor.id).then(
+      (frames) => {
+        // One TCP write for the whole snapshot rather than one per roommate.
+        this.#raw.cork();
+        for (const frame of frames) sub.direct(frame);
+        this.#raw.uncork();
       },
       (err: unknown) => this.log.warn({ err }, 'presence snapshot failed'),
     );
-    this.#stopWatch = watchCredential(this.ctx, credential, (err) => this.fail(err));
+    this.#watch = watchCredential(this.ctx, credential, (err) => this.fail(err));
   }
 
   /** The socket closed: leave the hub. Idempotent. */
@@ -144,7 +149,8 @@ export class WsConnection implements Sink {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#authTimer);
-    this.#stopWatch?.();
+    this.#authTimer = undefined;
+    this.#watch?.stop();
     if (this.sub) {
       this.ctx.realtime.hub.disconnect(this.sub);
       void this.ctx.realtime.presence.disconnected(this.sub);

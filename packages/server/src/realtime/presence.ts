@@ -10,12 +10,19 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Hub } from './hub.js';
 import type { EventLogReader } from './log.repository.js';
+import { Outbound } from './outbound.js';
 import type { PresenceStore } from './presence-store.js';
 import type { Subscription } from './subscription.js';
 
 export class Presence {
   readonly #node = randomBytes(4).toString('hex');
   #timer: NodeJS.Timeout | undefined;
+  /**
+   * `presence online` frames by user, shared by every new connection's snapshot (encoded once, as
+   * broadcasts are) instead of built per connection and roommate. Pruned to who is online on
+   * each heartbeat.
+   */
+  readonly #onlineFrames = new Map<string, Outbound>();
 
   constructor(
     private readonly store: PresenceStore,
@@ -63,6 +70,19 @@ export class Presence {
     return online.length === 0 ? [] : this.reader.roommates(userId, online);
   }
 
+  /** `onlineRoommates` as the `presence` frames a new connection is sent. */
+  async onlineSnapshot(userId: string): Promise<Outbound[]> {
+    const ids = await this.onlineRoommates(userId);
+    return ids.map((id) => {
+      let frame = this.#onlineFrames.get(id);
+      if (!frame) {
+        frame = Outbound.frame({ type: 'presence', user_id: id, status: 'online' });
+        this.#onlineFrames.set(id, frame);
+      }
+      return frame;
+    });
+  }
+
   async #tick(): Promise<void> {
     await this.#guard(async () => {
       for (const subs of this.hub.users.values()) {
@@ -72,6 +92,11 @@ export class Presence {
         }
       }
       for (const userId of await this.store.sweep()) await this.#announce(userId, 'offline');
+      if (this.#onlineFrames.size > 0) {
+        const online = new Set(await this.store.everyoneOnline());
+        for (const id of this.#onlineFrames.keys())
+          if (!online.has(id)) this.#onlineFrames.delete(id);
+      }
     });
   }
 
