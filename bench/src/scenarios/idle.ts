@@ -21,7 +21,7 @@ import { registerUsers } from '../sut/fixtures.js';
 import { ReceiverGroup } from './harness.js';
 
 async function settledRss(pid: number): Promise<number> {
-  await sleep(3000);
+  await sleep(Number(process.env.BENCH_IDLE_SETTLE_MS ?? 3000));
   return readProc(pid)?.rssBytes ?? 0;
 }
 
