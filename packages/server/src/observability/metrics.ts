@@ -12,7 +12,7 @@
  * | httpRequestDuration (parley_http_request_duration_seconds{route,method,status_code}) | http-metrics.ts (onResponse hook) |
  * | messagesSent (parley_messages_sent_total)       | the message send service, after commit        |
  * | eventsDelivered (parley_events_delivered_total{transport}) | realtime transports, per event written to a client |
- * | deliveryLatency (parley_delivery_latency_seconds{transport}) | realtime transports: event commit time → socket write |
+ * | deliveryLatency (parley_delivery_latency_seconds{transport}) | realtime transports: event commit → written to every local recipient, once per event and transport |
  * | openConnections (parley_open_connections{transport}) | WS/SSE handlers (inc on open, dec on close), long-poll while waiting |
  * | brokerPublishFailures (parley_broker_publish_failures_total) | realtime broker adapter when a publish fails |
  * | reconciliationCatchups (parley_reconciliation_catchups_total) | realtime reconciliation, per room caught up from the log |
@@ -79,7 +79,7 @@ export function createMetrics(pool: Pool): Metrics {
     }),
     deliveryLatency: new client.Histogram({
       name: 'parley_delivery_latency_seconds',
-      help: 'Time from event commit to the write on a client connection',
+      help: 'Time from event commit until this node has written it to all its recipients on the transport (one observation per event)',
       labelNames: ['transport'],
       buckets: DELIVERY_BUCKETS,
       registers,

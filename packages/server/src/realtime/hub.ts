@@ -19,7 +19,7 @@
 import type { ReadFrame, RoomEvent, TypingFrame } from '@parley/protocol';
 import type { Logger } from 'pino';
 import type { EventPublisher } from '../domain/event-log.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { Metrics, Transport } from '../observability/metrics.js';
 import { currentTraceparent, traceDelivery } from '../observability/trace-links.js';
 import { topics, type Broker } from './broker.js';
 import type { EventLogReader } from './log.repository.js';
@@ -65,11 +65,28 @@ export class Hub implements EventPublisher {
   constructor(private readonly opts: HubOptions) {
     this.#broker = opts.broker;
     this.membership = new Membership(this, opts.reader, opts.log);
-    this.rooms = new RoomRegistry(opts.broker, opts.reader, opts.log, (ch, frame) =>
-      this.membership.onEvent(ch, frame),
-    );
+    this.rooms = new RoomRegistry(opts.broker, opts.reader, opts.log, (ch, frame) => {
+      this.#recordDeliveries(frame);
+      this.membership.onEvent(ch, frame);
+    });
     opts.broker.onMessage((topic, payload) => this.#onBroker(topic, payload));
     opts.broker.onReconnect(() => void this.reconcile());
+  }
+
+  /**
+   * After a broadcast's fan-out loop: its live writes per transport, and one latency observation
+   * per transport (commit → this node has written the event to every local recipient).
+   */
+  #recordDeliveries(frame: Outbound): void {
+    const writes = frame.liveWrites;
+    const metrics = this.opts.metrics;
+    if (!writes || !metrics) return;
+    const at = frame.committedAtMs;
+    const seconds = at === undefined ? undefined : Math.max(0, (Date.now() - at) / 1000);
+    for (const [transport, n] of Object.entries(writes) as [Transport, number][]) {
+      metrics.eventsDelivered.inc({ transport }, n);
+      if (seconds !== undefined) metrics.deliveryLatency.observe({ transport }, seconds);
+    }
   }
 
   async start(): Promise<void> {

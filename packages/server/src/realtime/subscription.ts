@@ -50,10 +50,6 @@ export class Subscription {
   closed = false;
   readonly #catching = new Set<string>();
   #stall: { rooms: Set<string>; since: number; timer: NodeJS.Timeout } | undefined;
-  // This connection's metric series, resolved once: the fan-out loop must not hash label sets
-  // (or parse timestamps) once per recipient.
-  readonly #delivered: { inc(): void } | undefined;
-  readonly #latency: { observe(seconds: number): void } | undefined;
 
   constructor(
     readonly sink: Sink,
@@ -61,14 +57,8 @@ export class Subscription {
     readonly followsMembership: boolean,
     private readonly limits: SubscriptionLimits,
     private readonly log: Logger,
-    metrics?: Metrics,
-  ) {
-    const transport = sink.transport;
-    if (metrics && transport) {
-      this.#delivered = metrics.eventsDelivered.labels({ transport });
-      this.#latency = metrics.deliveryLatency.labels({ transport });
-    }
-  }
+    private readonly metrics?: Metrics,
+  ) {}
 
   get userId(): string {
     return this.sink.userId;
@@ -86,10 +76,9 @@ export class Subscription {
     if (seq === pos + 1 && !this.#catching.has(ch.id)) {
       if (this.#write(frame)) {
         this.positions.set(ch.id, seq);
-        // Live deliveries only: a catch-up's events are old by design, not late.
-        const at = frame.committedAtMs;
-        if (this.#latency && at !== undefined)
-          this.#latency.observe(Math.max(0, (Date.now() - at) / 1000));
+        // Live deliveries are counted on the frame and recorded once per broadcast (hub.ts).
+        const transport = this.sink.transport;
+        if (transport) frame.countLiveWrite(transport);
       }
       return;
     }
@@ -138,6 +127,9 @@ export class Subscription {
         for (const f of frames) {
           if (!this.#write(f)) break;
           this.positions.set(ch.id, f.seq ?? 0);
+          // Catch-up writes (rare) are counted one by one; live ones once per broadcast.
+          if (this.sink.transport)
+            this.metrics?.eventsDelivered.inc({ transport: this.sink.transport });
         }
       }
     } catch (err) {
@@ -165,7 +157,6 @@ export class Subscription {
       return false;
     }
     this.sink.write(frame, this);
-    if (frame.seq !== undefined) this.#delivered?.inc();
     return true;
   }
 
