@@ -138,8 +138,14 @@ async function socketIoLane(url: string, rooms: TargetRoom[]): Promise<Lane> {
     ),
   );
   return {
-    async send(room, seq, text) {
-      pubs.get(room.index)?.emit('publish', messageEnvelope(room.id, seq, text));
+    send(room, seq, text) {
+      const socket = pubs.get(room.index);
+      if (!socket) return Promise.reject(new SendError('no publisher'));
+      // Resolves on the server's ack: the broadcast has happened, and the run's end waits for it.
+      return socket
+        .timeout(ACK_TIMEOUT_MS)
+        .emitWithAck('publish', messageEnvelope(room.id, seq, text))
+        .then(() => undefined);
     },
     close: () => pubs.forEach((s) => s.disconnect()),
   };
