@@ -202,6 +202,45 @@ describe.each(ENGINES)('messages over HTTP (%s PostgreSQL)', (engine) => {
     expect(stored[0]).toEqual({ content: null }); // the text is really gone
   });
 
+  it('refuses sends by non-members, to unknown, private and archived rooms, with the right error', async () => {
+    // The right to post is checked by the insert itself (message.service.ts); each refusal must
+    // still be named exactly and write nothing.
+    const send = (who: TestUser, roomId: string, body: object = { text: 'x' }) =>
+      call<ErrorBody>(who, 'POST', `/api/v1/rooms/${roomId}/messages`, body);
+    const open = (
+      await call<Room>(alice, 'POST', '/api/v1/rooms', { name: 'gate', visibility: 'public' })
+    ).body;
+    const secret = (
+      await call<Room>(alice, 'POST', '/api/v1/rooms', { name: 'vault', visibility: 'private' })
+    ).body;
+    const inside = await send(alice, secret.id, { text: 'hidden' });
+    expect(inside.status).toBe(201);
+    const hiddenId = (inside.body as unknown as Message).id;
+
+    const cases: [TestUser, string, object, number, string][] = [
+      [carol, open.id, { text: 'x' }, 403, 'forbidden'], // visible, not joined
+      [carol, secret.id, { text: 'x' }, 404, 'not_found'], // invisible
+      [carol, '00000000-0000-4000-8000-000000000000', { text: 'x' }, 404, 'not_found'],
+      [carol, 'not-a-uuid', { text: 'x' }, 404, 'not_found'],
+      // A reply into a room the caller cannot see is refused as the room, not as the reply.
+      [carol, secret.id, { text: 'x', reply_to: hiddenId }, 404, 'not_found'],
+    ];
+    for (const [who, roomId, body, status, code] of cases) {
+      const res = await send(who, roomId, body);
+      expect([res.status, res.body.error?.code]).toEqual([status, code]);
+    }
+
+    await call(carol, 'POST', `/api/v1/rooms/${open.id}/join`);
+    expect((await send(carol, open.id)).status).toBe(201);
+    await call(carol, 'POST', `/api/v1/rooms/${open.id}/leave`);
+    expect((await send(carol, open.id)).body.error.code).toBe('forbidden');
+    await call(alice, 'DELETE', `/api/v1/rooms/${open.id}`);
+    expect((await send(alice, open.id)).body.error.code).toBe('room_archived');
+
+    const history = await call<MessagePage>(alice, 'GET', `/api/v1/rooms/${open.id}/messages`);
+    expect(history.body.messages.map((m) => m.author.id)).toEqual([carol.user.id]);
+  });
+
   it('makes sends idempotent: replays return the original, another body is a 409', async () => {
     const key = `key-${crypto.randomUUID()}`;
     const first = await send(alice, { text: 'exactly once' }, { 'idempotency-key': key });

@@ -118,7 +118,8 @@ const ISO = (column: string) =>
  * event counter (its row lock orders concurrent senders), insert the message with that seq, and
  * insert its `message.created` event, whose payload PostgreSQL builds from the inserted row.
  * Each CTE yields exactly one row or the statement fails as a whole, so a seq is never taken
- * without its event. Returns undefined when the room is archived (no row bumped, nothing written).
+ * without its event. Returns undefined — nothing written — when the room does not exist, is
+ * archived, or the author is not a member of it (the right to post, enforced by the write itself).
  * A reused idempotency key raises 23505 on `messages_author_id_idempotency_key_key`.
  */
 export async function insertMessage(
@@ -128,7 +129,9 @@ export async function insertMessage(
   const { rows } = await db.query<{ seq: number; created_at: Date; data: Message }>({
     name: 'parley_send_one',
     text: `WITH bumped AS (
-       UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 AND archived_at IS NULL
+       UPDATE rooms SET last_seq = last_seq + 1
+       WHERE id = $1 AND archived_at IS NULL
+         AND EXISTS (SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2)
        RETURNING last_seq
      ), msg AS (
        INSERT INTO messages (room_id, seq, author_id, content, reply_to, idempotency_key,

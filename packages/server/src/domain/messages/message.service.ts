@@ -8,7 +8,7 @@
  */
 import type { Message } from '@parley/protocol';
 import { withTransaction, type PoolClient } from '../../db/pool.js';
-import { AppError, forbidden, invalid } from '../../errors.js';
+import { AppError, forbidden, invalid, notFound } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import type { ChatDeps } from '../rooms/chat-deps.js';
 import { isUuid } from '../ids.js';
@@ -50,40 +50,62 @@ export class MessageService {
     const key = input.idempotencyKey == null ? null : validateIdempotencyKey(input.idempotencyKey);
     await this.limiter.take(actor.id);
     const { pool } = this.deps;
-    const room = await requireRoom(pool, actor, input.roomId, 'post');
     const replyTo = input.replyTo ?? null;
-    if (
-      replyTo !== null &&
-      !(isUuid(replyTo) && (await repo.findMessageRoom(pool, replyTo)) === room.id)
-    )
-      throw invalid('reply_to must be a message in this room', [
-        { field: 'reply_to', message: 'is not a message in this room' },
-      ]);
-    const hash = key === null ? null : requestHash(room.id, content, replyTo);
-    let event;
-    try {
-      // Group commit: concurrent sends share one statement and one COMMIT (send-batcher.ts).
-      event = await insertMessageBatched(pool, {
-        roomId: room.id,
-        authorId: actor.id,
-        content,
-        replyTo,
-        idempotencyKey: key,
-        requestHash: hash,
-      });
-    } catch (err) {
-      if (key !== null && isConstraint(err, repo.IDEMPOTENCY_CONSTRAINT))
-        return this.#replay(actor, key, hash);
-      throw err;
+    let roomId: string;
+    if (replyTo !== null) {
+      // Access first: the reply check must not tell a stranger which room a message is in.
+      const room = await requireRoom(pool, actor, input.roomId, 'post');
+      roomId = room.id;
+      if (!(isUuid(replyTo) && (await repo.findMessageRoom(pool, replyTo)) === room.id))
+        throw invalid('reply_to must be a message in this room', [
+          { field: 'reply_to', message: 'is not a message in this room' },
+        ]);
+    } else {
+      // The right to post (a member of a live room) is enforced by the insert itself, which
+      // writes nothing otherwise: one round trip fewer on the hot path. The access check below
+      // then runs only to name the refusal (not_found, forbidden, room_archived).
+      if (!isUuid(input.roomId)) throw notFound('room');
+      roomId = input.roomId.toLowerCase();
     }
-    if (!event) throw roomArchived(); // archived between the access check and the insert
-    const message = fromCreatedPayload(event.data);
-    this.deps.publish([{ event, message }]);
-    return { message: toWire(message, actor.id), replayed: false };
+    const hash = key === null ? null : requestHash(roomId, content, replyTo);
+    for (let attempt = 0; ; attempt++) {
+      let event;
+      try {
+        // Group commit: concurrent sends share one statement and one COMMIT (send-batcher.ts).
+        event = await insertMessageBatched(pool, {
+          roomId,
+          authorId: actor.id,
+          content,
+          replyTo,
+          idempotencyKey: key,
+          requestHash: hash,
+        });
+      } catch (err) {
+        if (key !== null && isConstraint(err, repo.IDEMPOTENCY_CONSTRAINT))
+          return this.#replay(actor, roomId, key, hash);
+        throw err;
+      }
+      if (event) {
+        const message = fromCreatedPayload(event.data);
+        this.deps.publish([{ event, message }]);
+        return { message: toWire(message, actor.id), replayed: false };
+      }
+      // Nothing written: say why (throws), unless the caller may post by now (joined, or the
+      // room unarchived, between the insert and this check) — then try once more.
+      await requireRoom(pool, actor, roomId, 'post');
+      if (attempt > 0) throw new AppError('conflict', 'the room changed during the send; retry');
+    }
   }
 
   /** The key was used before (maybe a moment ago by a concurrent retry, now committed). */
-  async #replay(actor: Actor, key: string, hash: string | null): Promise<SendResult> {
+  async #replay(
+    actor: Actor,
+    roomId: string,
+    key: string,
+    hash: string | null,
+  ): Promise<SendResult> {
+    // Replays answer only callers who may still post there, as a fresh send would.
+    await requireRoom(this.deps.pool, actor, roomId, 'post');
     const found = await repo.findByIdempotencyKey(this.deps.pool, actor.id, key);
     if (!found || found.requestHash !== hash) {
       throw new AppError(

@@ -9,7 +9,8 @@
  * - per-room seqs stay gap-free and unique: each room's counter is bumped once by the number of
  *   messages the batch writes to it, under the room row's lock, and those seqs are given to the
  *   batch's messages of that room in arrival order; the statement writes all of them or none;
- * - each caller gets its own answer: the event; `undefined` when the room is archived; the
+ * - each caller gets its own answer: the event; `undefined` when nothing was written because the
+ *   room does not exist, is archived, or the author is not a member of it; the
  *   unique violation on the idempotency constraint when its key was used before (the service
  *   then replays the original). A send the batch could not place (archived room, key already
  *   used) is run alone through `repo.insertMessage` to get that answer; if the batch statement
@@ -34,8 +35,9 @@ const ISO = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * The batch statement. `input` drops sends whose idempotency key is already committed (they come
- * back without a row and are run alone); `bumped` reserves `c` seqs per room in one UPDATE and
+ * The batch statement. `input` drops sends whose author is not a member of the room (the right to
+ * post, checked here in the statement that writes — see message.service.ts) and sends whose
+ * idempotency key is already committed (they come back without a row and are run alone); `bumped` reserves `c` seqs per room in one UPDATE and
  * returns the base; each message takes base + its rank within its room; messages and their
  * `message.created` events are inserted with payloads built as in `repo.insertMessage`.
  */
@@ -45,9 +47,11 @@ WITH input AS (
   FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::uuid[], $5::text[], $6::text[], $7::text[])
        WITH ORDINALITY
        AS t(room_id, author_id, content, reply_to, idempotency_key, request_hash, search_text, ord)
-  WHERE t.idempotency_key IS NULL OR NOT EXISTS (
+  WHERE EXISTS (
+    SELECT 1 FROM room_members m WHERE m.room_id = t.room_id AND m.user_id = t.author_id)
+  AND (t.idempotency_key IS NULL OR NOT EXISTS (
     SELECT 1 FROM messages x
-    WHERE x.author_id = t.author_id AND x.idempotency_key = t.idempotency_key)
+    WHERE x.author_id = t.author_id AND x.idempotency_key = t.idempotency_key))
 ), counts AS (
   SELECT room_id, count(*) AS c FROM input GROUP BY room_id
 ), bumped AS (
