@@ -35,7 +35,13 @@ const ISO = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * The batch statement. `input` drops sends whose author is not a member of the room (the right to
+ * The batch statement. Both checks of `input` are LATERAL lookups with a LIMIT so they stay index
+ * probes per send whatever the statistics say: as `EXISTS` sub-queries the planner hashed the
+ * whole `messages` table for the idempotency check when it was small, and a prepared statement
+ * keeps that plan as the table grows (measured: 771 sequential scans reading 7.2M rows in a
+ * 20k-message probe, PostgreSQL CPU per send 450 → 770 µs).
+ *
+ * `input` drops sends whose author is not a member of the room (the right to
  * post, checked here in the statement that writes — see message.service.ts) and sends whose
  * idempotency key is already committed (they come back without a row and are run alone); `bumped` reserves `c` seqs per room in one UPDATE and
  * returns the base; each message takes base + its rank within its room; messages and their
@@ -47,11 +53,14 @@ WITH input AS (
   FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::uuid[], $5::text[], $6::text[], $7::text[])
        WITH ORDINALITY
        AS t(room_id, author_id, content, reply_to, idempotency_key, request_hash, search_text, ord)
-  WHERE EXISTS (
-    SELECT 1 FROM room_members m WHERE m.room_id = t.room_id AND m.user_id = t.author_id)
-  AND (t.idempotency_key IS NULL OR NOT EXISTS (
-    SELECT 1 FROM messages x
-    WHERE x.author_id = t.author_id AND x.idempotency_key = t.idempotency_key))
+  JOIN LATERAL (
+    SELECT 1 FROM room_members m WHERE m.room_id = t.room_id AND m.user_id = t.author_id LIMIT 1
+  ) member ON true
+  LEFT JOIN LATERAL (
+    SELECT 1 AS taken FROM messages x
+    WHERE x.author_id = t.author_id AND x.idempotency_key = t.idempotency_key LIMIT 1
+  ) used ON true
+  WHERE used.taken IS NULL
 ), counts AS (
   SELECT room_id, count(*) AS c FROM input GROUP BY room_id
 ), bumped AS (
