@@ -61,10 +61,15 @@ export async function findRoomViews(
 ): Promise<Map<string, RoomViewRow>> {
   const { rows } = await db.query<RoomViewRow & { viewer_id: string }>({
     name: 'parley_room_views',
-    text: `SELECT ${ROOM_COLUMNS}, m.role AS member_role, m.last_read_seq, p.user_id AS viewer_id
+    // LATERAL probes: index lookups per pair whatever the statistics of growing tables said
+    // when this prepared statement was planned.
+    text: `SELECT v.*, p.user_id AS viewer_id
            FROM unnest($1::uuid[], $2::uuid[]) AS p(room_id, user_id)
-           JOIN rooms r ON r.id = p.room_id
-           LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = p.user_id`,
+           JOIN LATERAL (
+             SELECT ${ROOM_COLUMNS}, m.role AS member_role, m.last_read_seq
+             FROM rooms r LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = p.user_id
+             WHERE r.id = p.room_id LIMIT 1
+           ) v ON true`,
     values: [pairs.map((p) => p.roomId), pairs.map((p) => p.userId)],
   });
   const views = new Map<string, RoomViewRow>();
