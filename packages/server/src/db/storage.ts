@@ -25,14 +25,7 @@ export async function openStorage(
 ): Promise<Storage> {
   if (config.databaseUrl) {
     const pool = createPool(config.databaseUrl, config.dbPoolMax);
-    return {
-      pool,
-      engine: 'external',
-      close: async () => {
-        await quiesce(pool);
-        await pool.end();
-      },
-    };
+    return { pool, engine: 'external', close: () => endPool(pool) };
   }
   const embedded = await startEmbeddedPostgres(config.dataDir, log);
   const pool = createPool(embedded.url, config.dbPoolMax);
@@ -40,11 +33,15 @@ export async function openStorage(
     pool,
     engine: 'embedded',
     close: async () => {
-      await quiesce(pool);
-      await pool.end();
+      await endPool(pool);
       await embedded.stop();
     },
   };
+}
+
+async function endPool(pool: Pool): Promise<void> {
+  await quiesce(pool);
+  await pool.end();
 }
 
 const QUIET_MS = 50;
