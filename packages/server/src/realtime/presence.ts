@@ -7,6 +7,7 @@
  * removed at once, so its users show offline without waiting for the TTL.
  */
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { Hub } from './hub.js';
 import type { EventLogReader } from './log.repository.js';
@@ -14,15 +15,17 @@ import { Outbound } from './outbound.js';
 import type { PresenceStore } from './presence-store.js';
 import type { Subscription } from './subscription.js';
 
+const ONLINE_FRAMES = 10_000;
+
 export class Presence {
   readonly #node = randomBytes(4).toString('hex');
   #timer: NodeJS.Timeout | undefined;
   /**
    * `presence online` frames by user, shared by every new connection's snapshot (encoded once, as
-   * broadcasts are) instead of built per connection and roommate. Pruned to who is online on
-   * each heartbeat.
+   * broadcasts are) instead of built per connection and roommate. A frame depends on the user id
+   * alone, so an entry is never stale: the bound only caps memory.
    */
-  readonly #onlineFrames = new Map<string, Outbound>();
+  readonly #onlineFrames = new LRUCache<string, Outbound>({ max: ONLINE_FRAMES });
 
   constructor(
     private readonly store: PresenceStore,
@@ -92,11 +95,6 @@ export class Presence {
         }
       }
       for (const userId of await this.store.sweep()) await this.#announce(userId, 'offline');
-      if (this.#onlineFrames.size > 0) {
-        const online = new Set(await this.store.everyoneOnline());
-        for (const id of this.#onlineFrames.keys())
-          if (!online.has(id)) this.#onlineFrames.delete(id);
-      }
     });
   }
 
