@@ -10,18 +10,19 @@
  *   messages the batch writes to it, under the room row's lock, and those seqs are given to the
  *   batch's messages of that room in arrival order; the statement writes all of them or none;
  * - each caller gets its own answer: the event; `undefined` when nothing was written because the
- *   room does not exist, is archived, or the author is not a member of it; the
- *   unique violation on the idempotency constraint when its key was used before (the service
- *   then replays the original). A send the batch could not place (archived room, key already
- *   used) is run alone through `repo.insertMessage` to get that answer; if the batch statement
+ *   room does not exist, is archived, or the author is not a member of it; the unique violation
+ *   on the idempotency constraint when its key was used before (the service then replays the
+ *   original). A send the batch could not place (no right to post, key already used) is run
+ *   alone through `repo.insertMessage` to get that answer; if the batch statement
  *   fails as a whole (a concurrent batch raced on the same key, a deadlock with another node,
  *   a foreign-key race), nothing was written and every send of it is run alone the same way.
  *
  * Lifecycle: batches run one at a time per pool (db/batch-queue.ts). The first send on an idle
  * pool goes at once (a batch of one, no added latency); sends arriving while a batch is in flight
  * wait and form the next batch, so batches grow with load by themselves — no timer. The statement
- * is a named (prepared) one: parsed and planned once per connection, not once per batch. Nothing to close: the queue is
- * empty whenever no send is pending, and the pool's owner closes the pool after draining requests.
+ * is a named (prepared) one: parsed and planned once per connection, not once per batch. Nothing
+ * to close: the queue is empty whenever no send is pending, and the pool's owner closes the pool
+ * after draining requests.
  */
 import type { Message, RoomEvent } from '@parley/protocol';
 import { BatchQueue, type Pending as BatchEntry } from '../../db/batch-queue.js';
@@ -41,10 +42,10 @@ const ISO = (column: string) =>
  * keeps that plan as the table grows (measured: 771 sequential scans reading 7.2M rows in a
  * 20k-message probe, PostgreSQL CPU per send 450 → 770 µs).
  *
- * `input` drops sends whose author is not a member of the room (the right to
- * post, checked here in the statement that writes — see message.service.ts) and sends whose
- * idempotency key is already committed (they come back without a row and are run alone); `bumped` reserves `c` seqs per room in one UPDATE and
- * returns the base; each message takes base + its rank within its room; messages and their
+ * `input` drops sends whose author is not a member of the room (the right to post, checked here in
+ * the statement that writes — see message.service.ts) and sends whose idempotency key is already
+ * committed (they come back without a row and are run alone); `bumped` reserves `c` seqs per room
+ * in one UPDATE and returns the base; each message takes base + its rank within its room; messages and their
  * `message.created` events are inserted with payloads built as in `repo.insertMessage`.
  */
 const BATCH_SQL = /* sql */ `
