@@ -29,6 +29,24 @@ describe.each(ENGINES)('reactions (%s PostgreSQL)', (engine) => {
       )
     ).rows;
 
+  it("keeps history's `me` per reader: pages are shared only while they hold no reactions", async () => {
+    const room = (await f.chat.rooms.create(alice, { name: 'shared-page', visibility: 'public' }))
+      .id;
+    await f.chat.members.join(bob, room);
+    const { message } = await f.chat.messages.send(alice, { roomId: room, content: text('hi') });
+    const before = [
+      await f.chat.history.list(alice, room, {}),
+      await f.chat.history.list(bob, room, {}),
+    ];
+    expect(before[0]).toBe(before[1]); // one wire page for the same room state, encoded once
+    await f.chat.reactions.add(alice, message.id, '👍');
+    const mine = await f.chat.history.list(alice, room, {});
+    const theirs = await f.chat.history.list(bob, room, {});
+    const last = (page: typeof mine) => page.messages.at(-1)?.reactions;
+    expect(last(mine)).toEqual([{ emoji: '👍', count: 1, me: true }]);
+    expect(last(theirs)).toEqual([{ emoji: '👍', count: 1, me: false }]);
+  });
+
   it('adds, aggregates per emoji with me, and removes — idempotently', async () => {
     const { message } = await f.chat.messages.send(alice, { roomId, content: text('react') });
     expect((await f.chat.reactions.add(alice, message.id, '👍')).reactions).toEqual([
