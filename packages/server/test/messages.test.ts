@@ -241,6 +241,16 @@ describe.each(ENGINES)('messages over HTTP (%s PostgreSQL)', (engine) => {
     expect(history.body.messages.map((m) => m.author.id)).toEqual([carol.user.id]);
   });
 
+  it('accepts a room id in upper case for sends and history (batched lookups match either case)', async () => {
+    const upper = `/api/v1/rooms/${room.id.toUpperCase()}/messages`;
+    const sent = await call<Message>(bob, 'POST', upper, { text: 'shouting the id' });
+    expect(sent.status).toBe(201);
+    expect(sent.body.room_id).toBe(room.id);
+    const page = await call<MessagePage>(alice, 'GET', `${upper}?limit=1`);
+    expect(page.status).toBe(200);
+    expect(page.body.messages.map((m) => m.id)).toEqual([sent.body.id]);
+  });
+
   it('makes sends idempotent: replays return the original, another body is a 409', async () => {
     const key = `key-${crypto.randomUUID()}`;
     const first = await send(alice, { text: 'exactly once' }, { 'idempotency-key': key });
