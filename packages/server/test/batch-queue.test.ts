@@ -54,7 +54,7 @@ describe('BatchQueue', () => {
 
   it('splits a long queue into batches of at most maxBatch', async () => {
     const r = controlledRunner();
-    const q = new BatchQueue(r.run, 2);
+    const q = new BatchQueue(r.run, { maxBatch: 2 });
     void q.push(0);
     await tick();
     const rest = [1, 2, 3, 4, 5].map((n) => q.push(n));
@@ -86,6 +86,41 @@ describe('BatchQueue', () => {
     const a = q.push(0);
     await expect(a).rejects.toThrow('unsettled');
     expect(await q.push(7)).toBe(7);
+  });
+
+  it('with two slots, runs a second batch beside the first and queues behind both', async () => {
+    const r = controlledRunner();
+    const q = new BatchQueue(r.run, { inFlight: 2 });
+    const all = [q.push(1), q.push(2)];
+    await tick();
+    expect(r.batches).toEqual([[1], [2]]); // both at once: a slot each
+    all.push(q.push(3), q.push(4));
+    await tick();
+    expect(r.batches).toHaveLength(2); // both slots busy: they wait…
+    r.finish[1]!();
+    await tick();
+    expect(r.batches).toEqual([[1], [2], [3, 4]]); // …and go together in the slot that freed
+    r.finish[0]!();
+    r.finish[2]!();
+    expect(await Promise.all(all)).toEqual([10, 20, 30, 40]);
+  });
+
+  it('never runs two calls with the same key in batches in flight at once, and keeps their order', async () => {
+    const r = controlledRunner();
+    // Key: the tens digit (11 and 12 share a key; 21 does not).
+    const q = new BatchQueue(r.run, { inFlight: 2, keyOf: (n) => String(Math.floor(n / 10)) });
+    const all = [q.push(11)];
+    await tick();
+    all.push(q.push(12), q.push(21), q.push(13));
+    await tick();
+    // The free slot takes 21; 12 and 13 wait for the batch holding key 1.
+    expect(r.batches).toEqual([[11], [21]]);
+    r.finish[0]!();
+    await tick();
+    expect(r.batches).toEqual([[11], [21], [12, 13]]);
+    r.finish[1]!();
+    r.finish[2]!();
+    expect(await Promise.all(all)).toEqual([110, 120, 210, 130]);
   });
 });
 

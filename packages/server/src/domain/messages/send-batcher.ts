@@ -31,6 +31,16 @@ import { searchText } from './content.js';
 import { insertMessage, type NewMessage } from './message.repository.js';
 
 const MAX_BATCH = 256;
+/**
+ * Batch statements in flight at once. Two, so that one batch's round trip, parse and commit
+ * overlap the next one's execution (with one, PostgreSQL sat idle between batches: the send path
+ * was latency-bound with the machine 30% idle). Concurrent batches never share a room (the queue
+ * is keyed by room), so a room's sends commit in call order and two batches of one node never
+ * wait for each other's locks. Batches of different nodes may: they take their rooms' row locks
+ * in id order (`locked`), so they queue instead of deadlocking, and a batch that waited continues
+ * from the room's committed counter — seqs stay gap-free.
+ */
+const IN_FLIGHT = 2;
 
 const ISO = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -64,8 +74,11 @@ WITH input AS (
   WHERE used.taken IS NULL
 ), counts AS (
   SELECT room_id, count(*) AS c FROM input GROUP BY room_id
+), locked AS MATERIALIZED (
+  SELECT r.id FROM rooms r JOIN counts c ON c.room_id = r.id
+  WHERE r.archived_at IS NULL ORDER BY r.id FOR UPDATE OF r
 ), bumped AS (
-  UPDATE rooms r SET last_seq = r.last_seq + c.c FROM counts c
+  UPDATE rooms r SET last_seq = r.last_seq + c.c FROM counts c JOIN locked l ON l.id = c.room_id
   WHERE r.id = c.room_id AND r.archived_at IS NULL
   RETURNING r.id, r.last_seq - c.c AS base
 ), placed AS (
@@ -102,8 +115,15 @@ export class SendBatcher {
   constructor(
     private readonly pool: Pool,
     maxBatch = MAX_BATCH,
+    inFlight = IN_FLIGHT,
   ) {
-    this.#queue = new BatchQueue((batch) => this.#run(batch), maxBatch);
+    // Keyed by room: a room's sends never sit in two batches at once, so they commit in the
+    // order they were made (one connection's pipelined sends keep their order).
+    this.#queue = new BatchQueue((batch) => this.#run(batch), {
+      maxBatch,
+      inFlight,
+      keyOf: (m) => m.roomId,
+    });
   }
 
   /** Same contract as `repo.insertMessage`, committed together with concurrent sends. */
