@@ -126,6 +126,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   await realtime.start();
   app.addHook('onClose', async () => realtime.stop());
   app.addHook('onClose', async () => limits.close());
+  app.addHook('onClose', async () => identity.closeIdentity());
   const retention = createEventRetention(deps.pool, deps.log, {
     retentionDays: config.eventRetentionDays,
   });

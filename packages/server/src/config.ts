@@ -106,6 +106,12 @@ export const SPEC = {
   ),
   accessTokenTtlS: v('ACCESS_TOKEN_TTL_S', 900, int(10, 86_400), 'Access token lifetime, seconds'),
   refreshTokenTtlDays: v('REFRESH_TOKEN_TTL_DAYS', 30, int(1, 365), 'Refresh token lifetime, days'),
+  sessionCacheS: v(
+    'SESSION_CACHE_S',
+    60,
+    int(0, 3600),
+    'How long a node reuses a session check (revocations reach every node at once through PostgreSQL notifications; 0: ask the database on every request)',
+  ),
   allowGuests: v('ALLOW_GUESTS', true, bool, 'Allow POST /api/v1/auth/guest'),
   adminUsername: v(
     'ADMIN_USERNAME',

@@ -131,7 +131,7 @@ describe.each(ENGINES)('identity: browser sessions, cookies and CSRF (%s Postgre
   it('authenticateRequest serves raw requests (WebSocket upgrade, SSE) with origin checks', async () => {
     const s = await cookieLogin();
     // The same services the app built (same database, same secret), as a transport would get them.
-    const { auth } = await createIdentity({
+    const { auth, closeIdentity } = await createIdentity({
       config: t.config,
       pool: t.pool,
       log: pino({ level: 'silent' }),
@@ -158,5 +158,6 @@ describe.each(ENGINES)('identity: browser sessions, cookies and CSRF (%s Postgre
     await expect(
       authenticateRequest(ctx, { method: 'GET', headers: { cookie: 'parley_session=pcs_nope' } }),
     ).rejects.toMatchObject({ code: 'unauthenticated' });
+    await closeIdentity();
   });
 });

@@ -7,6 +7,7 @@ import * as identity from './0002-identity.js';
 import * as roomsMessages from './0003-rooms-messages.js';
 import * as serverSecrets from './0006-server-secrets.js';
 import * as eventsRetention from './0007-events-retention.js';
+import * as authNotify from './0008-auth-notify.js';
 
 export interface Migration {
   version: number;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'rooms-messages', sql: roomsMessages.sql },
   { version: 6, name: 'server-secrets', sql: serverSecrets.sql },
   { version: 7, name: 'events-retention', sql: eventsRetention.sql },
+  { version: 8, name: 'auth-notify', sql: authNotify.sql },
 ];

@@ -57,6 +57,8 @@ export interface AuthServiceDeps {
   tokens: AccessTokens;
   attempts: AttemptCounter;
   authenticator: Authenticator;
+  /** Told after this node ended a session, before answering (session-cache.ts). */
+  sessionsEnded?: () => void;
 }
 
 const invalidCredentials = () =>
@@ -166,6 +168,7 @@ export class AuthService {
       }
       return { kind: 'unknown' as const };
     });
+    if (outcome.kind === 'reused') this.deps.sessionsEnded?.();
     switch (outcome.kind) {
       case 'rotated': {
         const user = await findUserById(this.deps.pool, outcome.userId);
@@ -201,11 +204,13 @@ export class AuthService {
       const claims = await this.deps.tokens.verify(credential.bearer, { allowExpired: true });
       if (isUuid(claims.sessionId) && isUuid(claims.userId)) {
         await sessions.revokeSession(this.deps.pool, claims.sessionId, claims.userId);
+        this.deps.sessionsEnded?.();
       }
       return;
     }
     if (credential.cookie !== undefined) {
       await sessions.revokeSessionByCookie(this.deps.pool, hashToken(credential.cookie));
+      this.deps.sessionsEnded?.();
       return;
     }
     if (credential.refresh !== undefined) {
@@ -214,6 +219,7 @@ export class AuthService {
         hashToken(credential.refresh),
       );
       if (!known) throw new AppError('unauthenticated', 'invalid refresh token');
+      this.deps.sessionsEnded?.();
       return;
     }
     throw new AppError('unauthenticated', 'no credential to log out');
@@ -237,6 +243,7 @@ export class AuthService {
     const done =
       isUuid(sessionId) && (await sessions.revokeSession(this.deps.pool, sessionId, actor.id));
     if (!done) throw notFound('session');
+    this.deps.sessionsEnded?.();
   }
 
   async #startSession(

@@ -5,11 +5,12 @@
  *   primary key: revoked or expired sessions are refused at once.
  * - `pcs_…` (cookie only) → the browser session holding that cookie.
  *
- * Trade-off, deliberately: a database lookup per authenticated request instead of a cache, so
- * a revocation (logout, theft detection, password change) takes effect on the very next request,
- * on every node. Concurrent requests' session lookups share one statement (db/batch-queue.ts: a
- * lookup never joins a statement already running, so it still sees every revocation committed
- * before the request). `last_used_at` is written at most once a minute per session/token.
+ * Session checks: a session this node checked recently is taken from its `SessionCache`, which
+ * PostgreSQL notifications keep exact across nodes (session-cache.ts says what stays true);
+ * otherwise the database is asked, and concurrent requests' lookups share one statement
+ * (db/batch-queue.ts: a lookup never joins a statement already running, so it still sees every
+ * revocation committed before the request). `last_used_at` is written at most once a minute per
+ * session/token.
  */
 import { createHmac } from 'node:crypto';
 import type { Pool } from '../../db/pool.js';
@@ -20,6 +21,7 @@ import type { AccessTokens } from './access-token.js';
 import { findActiveApiToken, touchApiToken } from './api-token.repository.js';
 import { hashToken, safeEqual, TOKEN_PREFIX } from './credentials.js';
 import { BatchedLookup } from '../../db/batch-queue.js';
+import type { SessionCache } from './session-cache.js';
 import {
   findActiveSessionByCookie,
   findActiveSessions,
@@ -40,6 +42,7 @@ export class Authenticator {
     private readonly pool: Pool,
     private readonly tokens: AccessTokens,
     secret: string,
+    private readonly cache?: SessionCache,
   ) {
     this.#csrfKey = createHmac('sha256', secret).update('parley csrf v1').digest();
     this.#sessions = new BatchedLookup(
@@ -68,7 +71,7 @@ export class Authenticator {
     if (!isUuid(claims.sessionId) || !isUuid(claims.userId)) {
       throw unauthenticated('invalid access token');
     }
-    const p = await this.#sessions.load(claims.sessionId);
+    const p = await this.#session(claims.sessionId.toLowerCase());
     if (!p || p.user_id !== claims.userId.toLowerCase())
       throw unauthenticated('the session has ended; log in again');
     return this.#sessionActor(p);
@@ -96,9 +99,19 @@ export class Authenticator {
     return presented !== undefined && safeEqual(presented, this.csrfTokenFor(sessionId));
   }
 
+  async #session(sessionId: string): Promise<SessionPrincipal | undefined> {
+    const cached = this.cache?.get(sessionId);
+    if (cached) return cached;
+    const ticket = this.cache?.ticket() ?? 0;
+    const p = await this.#sessions.load(sessionId);
+    if (p) this.cache?.remember(ticket, p);
+    return p;
+  }
+
   async #sessionActor(p: SessionPrincipal): Promise<Actor> {
     if (Date.now() - p.last_used_at.getTime() > TOUCH_EVERY_MS) {
       await touchSession(this.pool, p.session_id);
+      p.last_used_at = new Date(); // a cached principal: touch once a minute, not every request
     }
     return { id: p.user_id, username: p.username, role: p.role, sessionId: p.session_id };
   }

@@ -16,12 +16,19 @@ import { PasswordHasher } from './password.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AttemptCounter } from '../../rate-limit/redis-limiters.js';
 import { AttemptLimiter } from './attempt-limiter.js';
+import { NotificationListener } from '../../db/notification-listener.js';
+import { SessionCache } from './session-cache.js';
 
 export interface Identity {
   auth: AuthService;
   users: UserService;
   apiTokens: ApiTokenService;
+  /** Stops the session-change feed (the app's onClose). */
+  closeIdentity: () => Promise<void>;
 }
+
+/** Sessions a node remembers at most (a few hundred bytes each). */
+const SESSION_CACHE_MAX = 50_000;
 
 export function createPasswordHasher(config: Config): PasswordHasher {
   return new PasswordHasher({
@@ -44,8 +51,21 @@ export async function createIdentity(deps: {
   const passwords = createPasswordHasher(config);
   const attempts = deps.attempts ?? new AttemptLimiter(config.rateLimitAuthPerMin);
   const tokens = new AccessTokens(secret, config.accessTokenTtlS);
-  const users = new UserService({ pool, events, passwords, attempts, config });
-  const authenticator = new Authenticator(pool, tokens, secret);
+  // Session checks cached per node, kept exact by PostgreSQL notifications (session-cache.ts).
+  const cache = new SessionCache(SESSION_CACHE_MAX, config.sessionCacheS * 1000);
+  const feed = cache.enabled
+    ? new NotificationListener({
+        connection: pool.options,
+        channel: 'parley_auth',
+        onMessage: (payload) => cache.invalidate(payload),
+        onLive: (live) => cache.setLive(live),
+        log,
+      })
+    : undefined;
+  feed?.start();
+  const sessionsEnded = () => cache.clear();
+  const users = new UserService({ pool, events, passwords, attempts, config, sessionsEnded });
+  const authenticator = new Authenticator(pool, tokens, secret, cache);
   const auth = new AuthService({
     pool,
     log,
@@ -55,6 +75,12 @@ export async function createIdentity(deps: {
     tokens,
     attempts,
     authenticator,
+    sessionsEnded,
   });
-  return { auth, users, apiTokens: new ApiTokenService(pool, config) };
+  return {
+    auth,
+    users,
+    apiTokens: new ApiTokenService(pool, config),
+    closeIdentity: async () => feed?.stop(),
+  };
 }

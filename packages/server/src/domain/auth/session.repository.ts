@@ -25,9 +25,11 @@ export interface SessionPrincipal {
   username: string;
   role: Role;
   last_used_at: Date;
+  expires_at: Date;
 }
 
-const PRINCIPAL = `s.id AS session_id, u.id AS user_id, u.username, u.role, s.last_used_at`;
+const PRINCIPAL = `s.id AS session_id, u.id AS user_id, u.username, u.role, s.last_used_at,
+  s.expires_at`;
 const ACTIVE = `s.revoked_at IS NULL AND s.expires_at > now()`;
 
 export async function insertSession(

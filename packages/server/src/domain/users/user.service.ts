@@ -38,6 +38,8 @@ export interface UserServiceDeps {
   passwords: PasswordHasher;
   attempts: AttemptCounter;
   config: Pick<Config, 'adminUsername'>;
+  /** Told after this node ended sessions, before answering (domain/auth/session-cache.ts). */
+  sessionsEnded?: () => void;
 }
 
 export class UserService {
@@ -149,6 +151,7 @@ export class UserService {
         await revokeUserSessions(tx, actor.id, actor.sessionId);
       }
     });
+    if (newHash !== undefined) this.deps.sessionsEnded?.();
     return repo.toUser({ ...row, display_name: displayName ?? row.display_name });
   }
 
@@ -162,6 +165,7 @@ export class UserService {
       await repo.updatePasswordHash(tx, row.id, hash);
       await revokeUserSessions(tx, row.id);
     });
+    this.deps.sessionsEnded?.();
     return row;
   }
 }

@@ -1,0 +1,157 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { createPool, type Pool } from '../src/db/pool.js';
+import { SessionCache } from '../src/domain/auth/session-cache.js';
+import type { SessionPrincipal } from '../src/domain/auth/session.repository.js';
+import type { App } from '../src/http/types.js';
+import { ENGINES } from './helpers/databases.js';
+import { startTestApp, type TestApp } from './helpers/test-app.js';
+import { registerUser } from './helpers/users.js';
+
+const principal = (over: Partial<SessionPrincipal> = {}): SessionPrincipal => ({
+  session_id: 's1',
+  user_id: 'u1',
+  username: 'ann',
+  role: 'member',
+  last_used_at: new Date(0),
+  expires_at: new Date(10_000),
+  ...over,
+});
+
+describe('SessionCache', () => {
+  const live = (maxAgeMs = 5_000) => {
+    const c = new SessionCache(100, maxAgeMs);
+    c.setLive(true);
+    return c;
+  };
+
+  it('serves what it remembered until the session expires or the entry is too old', () => {
+    const c = live(5_000);
+    c.remember(c.ticket(), principal(), 1_000);
+    expect(c.get('s1', 1_001)?.username).toBe('ann');
+    expect(c.get('s1', 6_000)).toBeUndefined(); // maxAge: 1,000 + 5,000
+    c.remember(c.ticket(), principal({ expires_at: new Date(2_000) }), 1_000);
+    expect(c.get('s1', 1_999)).toBeDefined();
+    expect(c.get('s1', 2_000)).toBeUndefined(); // the session's own expiry
+  });
+
+  it('forgets a session, a user, or everything, as notifications say', () => {
+    const c = live();
+    c.remember(c.ticket(), principal(), 0);
+    c.remember(c.ticket(), principal({ session_id: 's2' }), 0);
+    c.remember(c.ticket(), principal({ session_id: 's3', user_id: 'u2' }), 0);
+    c.invalidate('s:S1');
+    expect(c.get('s1', 1)).toBeUndefined();
+    expect(c.get('s2', 1)).toBeDefined();
+    c.invalidate('u:u1');
+    expect(c.get('s2', 1)).toBeUndefined();
+    expect(c.get('s3', 1)).toBeDefined();
+    c.invalidate('*');
+    expect(c.size).toBe(0);
+  });
+
+  it('does not store a read that an invalidation overtook', () => {
+    const c = live();
+    const ticket = c.ticket(); // the database read starts…
+    c.invalidate('s:s1'); // …the session is revoked and the notification handled…
+    c.remember(ticket, principal(), 0); // …then the (stale) read comes back
+    expect(c.get('s1', 1)).toBeUndefined();
+  });
+
+  it('serves nothing while its notification feed is down, and forgets on reconnect', () => {
+    const c = live();
+    c.remember(c.ticket(), principal(), 0);
+    c.setLive(false);
+    expect(c.get('s1', 1)).toBeUndefined();
+    c.remember(c.ticket(), principal(), 0);
+    c.setLive(true);
+    expect(c.get('s1', 1)).toBeUndefined();
+  });
+
+  it('is off with a max age of 0', () => {
+    const c = new SessionCache(100, 0);
+    c.setLive(true);
+    c.remember(c.ticket(), principal(), 0);
+    expect(c.get('s1', 1)).toBeUndefined();
+  });
+});
+
+/** A second node on the same database, as behind a load balancer. */
+async function secondNode(t: TestApp): Promise<{ url: string; pool: Pool; app: App }> {
+  const pool = createPool(t.config.databaseUrl!, 4);
+  const app = await buildApp(t.config, { pool, log: pino({ level: 'silent' }) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, pool, app };
+}
+
+const listeners = async (pool: Pool) =>
+  (
+    await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE application_name = 'parley-listener' AND datname = current_database()`,
+    )
+  ).rows[0]!.n;
+
+describe.each(ENGINES)('cached session checks across nodes (%s PostgreSQL)', (engine) => {
+  let a: TestApp;
+  let b: Awaited<ReturnType<typeof secondNode>>;
+  beforeAll(async () => {
+    a = await startTestApp(engine, { sessionCacheS: 60 });
+    b = await secondNode(a);
+    await vi.waitFor(async () => expect(await listeners(a.pool)).toBe(2), { timeout: 10_000 });
+  });
+  afterAll(async () => {
+    await b.app.close();
+    await b.pool.end();
+    await a.close();
+  });
+
+  const me = (url: string, headers: Record<string, string>) =>
+    fetch(`${url}/api/v1/me`, { headers }).then((r) => r.status);
+  // Revocation on another node arrives as a notification: a bounded wait far below the cache's
+  // 60 s (without the notification the other node would keep answering 200 for a minute).
+  const soon = { timeout: 5_000, interval: 20 };
+
+  it('a logout on one node ends the session on the other, which had it cached', async () => {
+    const u = await registerUser(a.url);
+    expect(await me(b.url, u.headers)).toBe(200);
+    expect(await me(b.url, u.headers)).toBe(200); // now from B's cache
+    expect(
+      (await fetch(`${a.url}/api/v1/auth/logout`, { method: 'POST', headers: u.headers })).status,
+    ).toBe(204);
+    expect(await me(a.url, u.headers)).toBe(401); // the revoking node: at once
+    await vi.waitFor(async () => expect(await me(b.url, u.headers)).toBe(401), soon);
+  });
+
+  it('a revocation made outside Parley (SQL, the operator CLI) reaches both nodes', async () => {
+    const u = await registerUser(a.url);
+    expect(await me(a.url, u.headers)).toBe(200);
+    expect(await me(b.url, u.headers)).toBe(200);
+    await a.pool.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [u.user.id]);
+    await vi.waitFor(async () => expect(await me(a.url, u.headers)).toBe(401), soon);
+    await vi.waitFor(async () => expect(await me(b.url, u.headers)).toBe(401), soon);
+  });
+
+  it('a deleted user is refused on both nodes', async () => {
+    const u = await registerUser(a.url);
+    expect(await me(b.url, u.headers)).toBe(200);
+    await a.pool.query('DELETE FROM users WHERE id = $1', [u.user.id]);
+    await vi.waitFor(async () => expect(await me(b.url, u.headers)).toBe(401), soon);
+  });
+
+  it('a node whose feed was cut reconnects, and still sees later revocations', async () => {
+    const u = await registerUser(a.url);
+    expect(await me(b.url, u.headers)).toBe(200);
+    await a.pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE application_name = 'parley-listener' AND datname = current_database()`,
+    );
+    await vi.waitFor(async () => expect(await listeners(a.pool)).toBe(2), { timeout: 10_000 });
+    expect(await me(b.url, u.headers)).toBe(200);
+    await a.pool.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [u.user.id]);
+    await vi.waitFor(async () => expect(await me(b.url, u.headers)).toBe(401), soon);
+  });
+});
