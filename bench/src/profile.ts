@@ -11,7 +11,8 @@ export interface Profile {
   fanout: { clients: number[] };
   manyRooms: { connections: number; rooms: number; ratePerS: number };
   history: { messages: number; readers: number };
-  idle: { connections: number };
+  /** `settleMs`: wait before each RSS reading (BENCH_IDLE_SETTLE_MS overrides). */
+  idle: { connections: number; settleMs: number };
   scaleOut: { clients: number; nodes: number };
 }
 
@@ -24,7 +25,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     fanout: { clients: [1000] },
     manyRooms: { connections: 2000, rooms: 200, ratePerS: 200 },
     history: { messages: 100_000, readers: 16 },
-    idle: { connections: 2000 },
+    idle: { connections: 2000, settleMs: 1500 },
     scaleOut: { clients: 1000, nodes: 3 },
   },
   full: {
@@ -35,7 +36,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     fanout: { clients: [1000, 5000, 10_000] },
     manyRooms: { connections: 10_000, rooms: 1000, ratePerS: 500 },
     history: { messages: 100_000, readers: 16 },
-    idle: { connections: 10_000 },
+    idle: { connections: 10_000, settleMs: 3000 },
     scaleOut: { clients: 5000, nodes: 3 },
   },
 };

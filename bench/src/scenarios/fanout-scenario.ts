@@ -98,7 +98,11 @@ export async function fanoutScenario(
   }
 }
 
-/** Scenario 6: the fan-out over N nodes sharing Redis, against 1 node, same run. */
+/**
+ * Scenario 6: the fan-out over N nodes sharing Redis, against 1 node, same run. One node with
+ * the same number of clients is exactly the fan-out scenario's Parley run: when this invocation
+ * made it, its rows are the 1-node side instead of running it again.
+ */
 export async function scaleOutScenario(
   profile: Profile,
   log: (s: string) => void,
@@ -106,6 +110,12 @@ export async function scaleOutScenario(
 ): Promise<void> {
   const clients = profile.scaleOut.clients;
   for (const nodes of [1, profile.scaleOut.nodes]) {
+    const done = nodes === 1 ? fanoutParleyRows(rows, clients) : [];
+    if (done.length > 0) {
+      log(`scale-out: 1 node, ${clients} clients = the fan-out scenario's Parley run`);
+      rows.push(...done);
+      continue;
+    }
     log(`scale-out: ${nodes} node(s), ${clients} clients`);
     const cluster = await startParley({ nodes, redis: nodes > 1 });
     try {
@@ -128,4 +138,19 @@ export async function scaleOutScenario(
       await cluster.stop();
     }
   }
+}
+
+/** The fan-out scenario's 1-node Parley rows for `clients`, as scale-out rows (both or none). */
+function fanoutParleyRows(rows: Row[], clients: number): Row[] {
+  const found = (['tput', 'lat'] as const).map((k) => ({
+    k,
+    row: rows.find((r) => r.id === `fanout.${k}.${clients}.parley`),
+  }));
+  if (found.some((f) => !f.row || f.row.skipped !== undefined)) return [];
+  return found.map(({ k, row }) => ({
+    ...row!,
+    id: `scaleout.${k}.1.parley`,
+    scenario: 'scaleout',
+    label: `1 node, ${clients.toLocaleString('en')} clients (the fan-out scenario's run)`,
+  }));
 }

@@ -20,8 +20,8 @@ import { BENCH_SRC, startScript, type ServerProcess } from '../sut/server-proces
 import { registerUsers } from '../sut/fixtures.js';
 import { ReceiverGroup } from './harness.js';
 
-async function settledRss(pid: number): Promise<number> {
-  await sleep(Number(process.env.BENCH_IDLE_SETTLE_MS ?? 3000));
+async function settledRss(pid: number, settleMs: number): Promise<number> {
+  await sleep(Number(process.env.BENCH_IDLE_SETTLE_MS ?? settleMs));
   return readProc(pid)?.rssBytes ?? 0;
 }
 
@@ -40,6 +40,7 @@ async function measureIdle(
   kind: ReceiverKind,
   n: number,
   tokens: (string | undefined)[],
+  settleMs: number,
 ): Promise<IdleMeasure> {
   const conns = (count: number, offset = 0) =>
     Array.from({ length: count }, (_, i) => ({
@@ -49,16 +50,16 @@ async function measureIdle(
     }));
   const warm = await ReceiverGroup.open(kind, conns(50), { rooms: 1, maxPerRoom: 1 }, 1);
   await warm.close();
-  const before = await settledRss(server.pid);
+  const before = await settledRss(server.pid, settleMs);
   const halfN = Math.floor(n / 2);
   const procs = Math.max(1, Math.floor(receiverProcesses(n) / 2));
   const opts = { rooms: 1, maxPerRoom: 1 };
   const first = await ReceiverGroup.open(kind, conns(halfN), opts, procs);
   try {
-    const half = await settledRss(server.pid);
+    const half = await settledRss(server.pid, settleMs);
     const second = await ReceiverGroup.open(kind, conns(n - halfN, halfN), opts, procs);
     try {
-      const after = await settledRss(server.pid);
+      const after = await settledRss(server.pid, settleMs);
       const kib = (bytes: number, count: number) => Math.round((bytes / count / 1024) * 100) / 100;
       return {
         kibPerConn: kib(after - half, n - halfN),
@@ -106,7 +107,7 @@ export async function idleScenario(
         'idle.ws.bare-ws',
         'bare-ws',
         `${n.toLocaleString('en')} idle WebSockets`,
-        await measureIdle(bare, 'bare-ws', n, [undefined]),
+        await measureIdle(bare, 'bare-ws', n, [undefined], profile.idle.settleMs),
       ),
     );
   } finally {
@@ -127,6 +128,7 @@ export async function idleScenario(
         kind,
         n,
         users.map((u) => u.token),
+        profile.idle.settleMs,
       );
       rows.push(
         idleRow(

@@ -1,8 +1,9 @@
 /**
  * Scenario 1 (durable sends) and baseline (c).
  * - baseline: raw PostgreSQL single-row INSERT + COMMIT from `pgConnections` connections;
- * - REST: `senders` concurrent senders (closed loop), each member of all `rooms` rooms, picking
- *   rooms round-robin from a random start (so senders contend on rooms), external and embedded;
+ * - REST: `senders` concurrent senders (closed loop) into `rooms` rooms, each sender a member of
+ *   `roomsPerSender` of them and each room shared by several senders (so senders contend on
+ *   rooms), external and embedded;
  * - WS `send`: the same over WebSocket; each sender is the only member of its own rooms (with
  *   shared rooms every sender's socket would also receive everyone's events — that is fan-out);
  * - steady: REST at a fixed `steadyRate` (open loop), ack latency.
@@ -17,7 +18,7 @@ import {
   type Engine,
   type ParleyCluster,
 } from '../sut/parley.js';
-import { createRooms, joinAll, pool, registerUsers } from '../sut/fixtures.js';
+import { createRooms, joinEach, pool, registerUsers } from '../sut/fixtures.js';
 import { Histogram } from '../stats/histogram.js';
 import type { PgInsertResult } from '../workers/pg-inserts.js';
 import type { SendParams, SendResult } from '../workers/senders.js';
@@ -89,9 +90,13 @@ async function restCase(
     const [owner] = users;
     if (!owner) throw new Error('no users');
     const roomIds = await createRooms(owner, roomCount, 'send');
-    await joinAll(users.slice(1), roomIds);
-    const rooms = roomIds.map((id, index) => ({ index, id }));
-    const lanes = users.map((u) => ({ url: node.url, token: u.token, rooms }));
+    const memberOf = spreadRooms(users.length, roomCount, ROOMS_PER_SENDER);
+    await joinEach(users, memberOf, roomIds);
+    const lanes = users.map((u, i) => ({
+      url: node.url,
+      token: u.token,
+      rooms: (memberOf[i] ?? []).map((index) => ({ index, id: roomIds[index] ?? '' })),
+    }));
     const base: Omit<SendParams, 'phase' | 'mode'> = {
       kind: 'parley-rest',
       lanes,
@@ -113,7 +118,7 @@ async function restCase(
           durationMs: profile.phaseMs,
           script: restSendLua(
             users.map((u) => u.token),
-            roomIds,
+            memberOf.map((rooms) => rooms.map((r) => roomIds[r] ?? '')),
             phase,
           ),
         }),
@@ -147,20 +152,39 @@ async function restCase(
   }
 }
 
+/** Rooms each REST sender is a member of (of `rooms`): 64 × 10 memberships instead of 6,400. */
+const ROOMS_PER_SENDER = 10;
+
+/**
+ * Which rooms each of `senders` joins: membership j (of senders × perSender) is sender j mod
+ * senders in room j mod rooms, so every sender has `perSender` distinct rooms (while perSender ≤
+ * rooms ÷ gcd) and every room about senders × perSender ÷ rooms senders.
+ */
+export function spreadRooms(senders: number, rooms: number, perSender: number): number[][] {
+  const memberOf = Array.from({ length: senders }, () => [] as number[]);
+  for (let j = 0; j < senders * Math.min(perSender, rooms); j++) {
+    const mine = memberOf[j % senders]!;
+    if (!mine.includes(j % rooms)) mine.push(j % rooms);
+  }
+  return memberOf;
+}
+
 /**
  * wrk's sender: `connections` concurrent keep-alive connections, each request from the next
- * user's token into the next room, with a unique Idempotency-Key (so the check below can find
- * exactly these messages).
+ * user's token into the next of that user's rooms, with a unique Idempotency-Key (so the check
+ * below can find exactly these messages).
  */
-function restSendLua(tokens: string[], roomIds: string[], phase: string): string {
+function restSendLua(tokens: string[], roomsOf: string[][], phase: string): string {
   return `
 tokens = {${tokens.map(luaString).join(',')}}
-rooms = {${roomIds.map(luaString).join(',')}}
+rooms = {${roomsOf.map((rooms) => `{${rooms.map(luaString).join(',')}}`).join(',')}}
 local n = 0
 request = function()
   n = n + 1
-  local token = tokens[(n % #tokens) + 1]
-  local room = rooms[(math.floor(n / #tokens) % #rooms) + 1]
+  local t = (n % #tokens) + 1
+  local token = tokens[t]
+  local mine = rooms[t]
+  local room = mine[(math.floor(n / #tokens) % #mine) + 1]
   return wrk.format("POST", "/api/v1/rooms/" .. room .. "/messages",
     { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json",
       ["Idempotency-Key"] = "${phase}-" .. n },

@@ -60,9 +60,22 @@ export async function createRooms(
   });
 }
 
-/** Every user joins every room in `rooms` (skipping rooms the user created). */
+/** Every user joins every room in `rooms` (joining a room twice, or one's own, is a no-op). */
 export async function joinAll(users: BenchUser[], rooms: string[]): Promise<void> {
-  const pairs = users.flatMap((u) => rooms.map((r) => [u, r] as const));
+  await joinEach(
+    users,
+    users.map(() => rooms.map((_, i) => i)),
+    rooms,
+  );
+}
+
+/** User i joins the rooms whose indexes `memberOf[i]` lists. */
+export async function joinEach(
+  users: BenchUser[],
+  memberOf: number[][],
+  rooms: string[],
+): Promise<void> {
+  const pairs = users.flatMap((u, i) => (memberOf[i] ?? []).map((r) => [u, rooms[r]!] as const));
   await pool(pairs, 16, async ([u, r]) => {
     await u.client.rooms.join(r);
   });

@@ -55,7 +55,12 @@ let progress = 0;
 let wakeProgress: (() => void) | undefined;
 
 async function run(p: SendParams): Promise<SendResult> {
-  const agent = createAgent(Math.max(1, p.lanes.length));
+  // A REST lane keeps a window of sends in flight over as many keep-alive connections (HTTP/1.1
+  // answers one request at a time per connection), as the WebSocket and Socket.IO senders keep
+  // theirs in flight on one socket; with one connection Parley's fan-out sender was one send per
+  // commit round trip and the fan-out measured the sender, not the broadcast.
+  const inFlight = p.mode === 'window' ? (p.window ?? 8) : 1;
+  const agent = createAgent(Math.max(1, p.lanes.length, inFlight));
   const lanes: { lane: Lane; rooms: TargetRoom[] }[] = [];
   for (const spec of p.lanes) {
     lanes.push({
