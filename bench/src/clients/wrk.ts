@@ -1,5 +1,5 @@
 /**
- * Closed-loop HTTP load from `wrk` (Debian's package: `apt-get install wrk`), a separate C
+ * HTTP load from `wrk` (Debian's package: `apt-get install wrk`), a separate C
  * process. On this kind of machine a Node HTTP client spends ~250 µs of CPU per request — more
  * than the server's own cost of a cached history read — so with the load generator on the same
  * two cores, a Node client measures mostly itself. wrk costs a fraction of that, and is what the
@@ -46,6 +46,38 @@ done = function(summary, latency, requests)
 end
 `;
 
+/**
+ * An open-loop schedule for wrk, which itself only knows closed loops: wrk asks `delay()` before
+ * every request a connection is about to send, and each call takes the next slot of one global
+ * schedule (start + k ÷ rate, a monotonic clock through LuaJIT's FFI), so the connections between
+ * them send at `ratePerS` whatever the responses' latency — as long as one of them is free, which
+ * with 64 connections at 1,000/s means any latency under 64 ms. A slow server falls behind the
+ * schedule and is then sent the late requests at once, as an open-loop client would. Latency is
+ * measured from each request's actual send, as for the Node client.
+ */
+const paceLua = (ratePerS: number) => `
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } parley_timespec;
+int clock_gettime(int clk_id, parley_timespec *tp);
+]]
+local parley_ts = ffi.new("parley_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, parley_ts) -- CLOCK_MONOTONIC
+  return tonumber(parley_ts.tv_sec) * 1000 + tonumber(parley_ts.tv_nsec) / 1e6
+end
+local pace_start = nil
+local pace_k = 0
+delay = function()
+  local t = now_ms()
+  if pace_start == nil then pace_start = t end
+  pace_k = pace_k + 1
+  local wait = pace_start + pace_k * ${(1000 / ratePerS).toFixed(6)} - t
+  if wait <= 0 then return 0 end
+  return math.floor(wait + 0.5)
+end
+`;
+
 /** Escapes a string for a Lua double-quoted literal (ids and tokens: no quotes in practice). */
 export const luaString = (s: string): string => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 
@@ -55,10 +87,13 @@ export async function runWrk(opts: {
   durationMs: number;
   /** Lua defining `request()` (and optionally `setup`/`init`). */
   script: string;
+  /** Open loop at this rate (see paceLua) instead of as fast as responses come back. */
+  ratePerS?: number;
 }): Promise<WrkResult> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-wrk-'));
   const file = join(dir, 'script.lua');
-  writeFileSync(file, `${opts.script}\n${DONE_LUA}`);
+  const pace = opts.ratePerS === undefined ? '' : paceLua(opts.ratePerS);
+  writeFileSync(file, `${opts.script}\n${pace}\n${DONE_LUA}`);
   try {
     const args = [
       '-t1',
