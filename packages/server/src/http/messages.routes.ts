@@ -83,7 +83,9 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   // room state, see history.service.ts) is encoded once: serialising 50 messages was the largest
   // single cost of a history request in a profile.
   const encoded = new WeakMap<MessagePage, ReturnType<FastifyReply['serialize']>>();
-  const sendPage = (reply: FastifyReply, page: MessagePage) => {
+  // A page PostgreSQL rendered (a string: history.service.ts `listRendered`) is sent as it is.
+  const sendPage = (reply: FastifyReply, page: MessagePage | string) => {
+    if (typeof page === 'string') return reply.type('application/json; charset=utf-8').send(page);
     let json = encoded.get(page);
     if (json === undefined) encoded.set(page, (json = reply.serialize(page)));
     return reply.type('application/json; charset=utf-8').send(json);
@@ -121,7 +123,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     async (request, reply) =>
       sendPage(
         reply,
-        await history.list(
+        await history.listRendered(
           requireActor(request),
           request.params.room_id,
           request.query,
@@ -149,7 +151,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
     async (request, reply) =>
       sendPage(
         reply,
-        await history.list(
+        await history.listRendered(
           requireActor(request),
           await general(),
           request.query,

@@ -9,9 +9,10 @@ import { invalid } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import type { ChatDeps } from '../rooms/chat-deps.js';
 import { requireRoom } from '../rooms/room-access.js';
-import type { HistoryCache } from './history-cache.js';
+import type { CachedPage, HistoryCache } from './history-cache.js';
 import { listPage, type Cursor } from './message.repository.js';
-import { toWire, type StoredMessage } from './stored-message.js';
+import { listPageRendered } from './rendered-page.repository.js';
+import { toWire } from './stored-message.js';
 
 export interface HistoryQuery {
   limit?: number;
@@ -50,6 +51,30 @@ export class HistoryService {
     query: HistoryQuery,
     signal?: AbortSignal,
   ): Promise<MessagePage> {
+    return this.#list(actor, roomId, query, signal, false) as Promise<MessagePage>;
+  }
+
+  /**
+   * `list` for a transport that answers in JSON: a seq-cursor page that no cache holds comes back
+   * as the finished JSON body, rendered by PostgreSQL for this reader (rendered-page.repository.ts);
+   * every other page as `list` returns it. Same content either way.
+   */
+  async listRendered(
+    actor: Actor,
+    roomId: string,
+    query: HistoryQuery,
+    signal?: AbortSignal,
+  ): Promise<MessagePage | string> {
+    return this.#list(actor, roomId, query, signal, true);
+  }
+
+  async #list(
+    actor: Actor,
+    roomId: string,
+    query: HistoryQuery,
+    signal: AbortSignal | undefined,
+    render: boolean,
+  ): Promise<MessagePage | string> {
     const { cursor, limit, wait } = parseQuery(query);
     const room = await requireRoom(this.deps.pool, actor, roomId, 'read');
     const sharedKey =
@@ -58,7 +83,10 @@ export class HistoryService {
         : `${room.id}:${room.last_seq}:${cursor.kind}:${cursor.kind === 'latest' ? '' : cursor.seq}:${limit}`;
     const shared = sharedKey === undefined ? undefined : this.#shared.get(sharedKey);
     if (shared) return shared;
-    let page = await this.#read(room.id, room.last_seq, cursor, limit);
+    const rendered = render && wait === 0 ? actor.id : undefined;
+    const read = await this.#read(room.id, room.last_seq, cursor, limit, rendered);
+    if (typeof read === 'string') return read;
+    let page = read;
     if (sharedKey !== undefined && page.messages.every((m) => m.reactions.length === 0)) {
       const wire = { messages: page.messages.map((m) => toWire(m, null)), has_more: page.has_more };
       this.#shared.set(sharedKey, wire);
@@ -78,19 +106,24 @@ export class HistoryService {
         // waiter timed out, was aborted or is shutting down: stop rather than spin.
         if (now.last_seq <= seen) break;
         seen = now.last_seq;
-        page = await this.#read(room.id, now.last_seq, cursor, limit);
+        page = (await this.#read(room.id, now.last_seq, cursor, limit)) as CachedPage;
         if (page.messages.length > 0) break;
       }
     }
     return { messages: page.messages.map((m) => toWire(m, actor.id)), has_more: page.has_more };
   }
 
+  /**
+   * The page from the hot cache, else from the database; with `renderFor` (a reader's id), a
+   * seq-cursor page the cache does not hold is rendered by PostgreSQL as the JSON body instead.
+   */
   async #read(
     roomId: string,
     lastSeq: number,
     cursor: Cursor,
     limit: number,
-  ): Promise<{ messages: StoredMessage[]; has_more: boolean }> {
+    renderFor?: string,
+  ): Promise<CachedPage | string> {
     const { pool } = this.deps;
     const cacheable = cursor.kind !== 'since' && this.cache.enabled;
     const cacheQuery = {
@@ -108,6 +141,16 @@ export class HistoryService {
         const filled = this.cache.read(roomId, lastSeq, cacheQuery);
         if (filled) return filled;
       }
+    }
+    if (renderFor !== undefined && (cursor.kind === 'before' || cursor.kind === 'after')) {
+      const rendered = await listPageRendered(pool, roomId, cursor, limit + 1, renderFor);
+      const has_more = rendered.length > limit;
+      const kept = !has_more
+        ? rendered
+        : cursor.kind === 'before'
+          ? rendered.slice(1)
+          : rendered.slice(0, limit);
+      return `{"messages":[${kept.map((m) => m.json).join(',')}],"has_more":${has_more}}`;
     }
     const rows = await listPage(pool, roomId, cursor, limit + 1);
     const has_more = rows.length > limit;

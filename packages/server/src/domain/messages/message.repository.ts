@@ -110,7 +110,8 @@ export interface NewMessage {
   requestHash: string | null;
 }
 
-const ISO = (column: string) =>
+/** A timestamptz column as the wire's ISO 8601 text (what `Date#toISOString` writes). */
+export const isoText = (column: string): string =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
@@ -145,7 +146,7 @@ export async function insertMessage(
                                               'display_name', display_name)
                     FROM users WHERE id = $2),
          'content', $3::jsonb, 'reply_to', $4::uuid, 'reactions', '[]'::jsonb,
-         'created_at', ${ISO('msg.created_at')}, 'edited_at', NULL::text, 'deleted', false
+         'created_at', ${isoText('msg.created_at')}, 'edited_at', NULL::text, 'deleted', false
        ) AS data
        FROM msg
      ), ev AS (

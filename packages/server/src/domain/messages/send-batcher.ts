@@ -28,7 +28,7 @@ import type { Message, RoomEvent } from '@parley/protocol';
 import { BatchQueue, type Pending as BatchEntry } from '../../db/batch-queue.js';
 import type { Pool } from '../../db/pool.js';
 import { searchText } from './content.js';
-import { insertMessage, type NewMessage } from './message.repository.js';
+import { insertMessage, isoText, type NewMessage } from './message.repository.js';
 
 const MAX_BATCH = 256;
 /**
@@ -41,9 +41,6 @@ const MAX_BATCH = 256;
  * from the room's committed counter — seqs stay gap-free.
  */
 const IN_FLIGHT = 2;
-
-const ISO = (column: string) =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * The batch statement. Both checks of `input` are LATERAL lookups with a LIMIT so they stay index
@@ -96,7 +93,7 @@ WITH input AS (
     'author', jsonb_build_object('id', u.id, 'username', u.username,
                                  'display_name', u.display_name),
     'content', p.content, 'reply_to', p.reply_to, 'reactions', '[]'::jsonb,
-    'created_at', ${ISO('msg.created_at')}, 'edited_at', NULL::text, 'deleted', false
+    'created_at', ${isoText('msg.created_at')}, 'edited_at', NULL::text, 'deleted', false
   ) AS data
   FROM msg
   JOIN placed p ON p.room_id = msg.room_id AND p.seq = msg.seq
