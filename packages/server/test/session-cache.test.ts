@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
+import { NotificationListener } from '../src/db/notification-listener.js';
 import { createPool, type Pool } from '../src/db/pool.js';
 import { SessionCache } from '../src/domain/auth/session-cache.js';
 import type { SessionPrincipal } from '../src/domain/auth/session.repository.js';
@@ -153,5 +154,36 @@ describe.each(ENGINES)('cached session checks across nodes (%s PostgreSQL)', (en
     expect(await me(b.url, u.headers)).toBe(200);
     await a.pool.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [u.user.id]);
     await vi.waitFor(async () => expect(await me(b.url, u.headers)).toBe(401), soon);
+  });
+});
+
+describe('NotificationListener', () => {
+  it('is live only once a probe sent through another connection has come back', async () => {
+    const t = await startTestApp('external', { sessionCacheS: 0 });
+    const states: boolean[] = [];
+    const make = (ping: (payload: string) => Promise<unknown>) =>
+      new NotificationListener({
+        connection: t.pool.options,
+        channel: 'parley_test_feed',
+        ping,
+        onMessage: () => undefined,
+        onLive: (live) => states.push(live),
+        log: pino({ level: 'silent' }),
+        probeTimeoutMs: 300,
+      });
+    // A feed whose notifications never arrive (as through a pooler in transaction mode).
+    const deaf = make(async () => undefined);
+    deaf.start();
+    await new Promise((r) => setTimeout(r, 800));
+    expect(states).toEqual([]);
+    await deaf.stop();
+    const real = make((payload) =>
+      t.pool.query('SELECT pg_notify($1, $2)', ['parley_test_feed', payload]),
+    );
+    real.start();
+    await vi.waitFor(() => expect(states).toEqual([true]), { timeout: 5_000 });
+    await real.stop();
+    expect(states).toEqual([true, false]);
+    await t.close();
   });
 });

@@ -5,24 +5,39 @@
  * node (or the operator CLI, or a hand-written UPDATE) made it.
  *
  * Lifecycle: `start()` connects in the background and returns at once; `onLive(true)` is called
- * once the LISTEN is in place, `onLive(false)` when the connection is lost (whatever was sent
- * meanwhile is lost with it, so users of the feed must assume anything changed); it then
- * reconnects with capped backoff until `stop()`. Not a pool connection: it is held for the
- * process's life and must not count against, or wait for, the pool's draining on shutdown.
+ * once the feed is proven — LISTEN is in place and a probe notification sent through `ping`
+ * (another connection, as any writer's would be) came back — and `onLive(false)` when the
+ * connection is lost or a probe does not come back within PROBE_TIMEOUT_MS (whatever was sent
+ * meanwhile is lost, so users of the feed must assume anything changed); it then reconnects
+ * with capped backoff until `stop()`. Probes repeat every PROBE_EVERY_MS, so a feed that went
+ * quiet without an error (a pooler in transaction mode between Parley and PostgreSQL, which
+ * does not carry notifications) is never taken for a live one. Probe payloads (`probe:…`) are
+ * the listener's own; every other payload goes to `onMessage`.
+ *
+ * Not a pool connection: it is held for the process's life and must not count against, or wait
+ * for, the pool's draining on shutdown.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
+const PROBE_EVERY_MS = 10_000;
+const PROBE_TIMEOUT_MS = 5_000;
+const PROBE = 'probe:';
 
 export interface ListenerOptions {
   /** Connection settings, as for the pool (`pool.options`). */
   connection: pg.ClientConfig;
   channel: string;
+  /** Sends `payload` on `channel` over another connection (the pool's). */
+  ping: (payload: string) => Promise<unknown>;
   onMessage: (payload: string) => void;
   onLive: (live: boolean) => void;
   log: Logger;
+  /** How long a probe may take (default PROBE_TIMEOUT_MS); tests shorten it. */
+  probeTimeoutMs?: number;
 }
 
 export class NotificationListener {
@@ -31,6 +46,8 @@ export class NotificationListener {
   #retryMs = RETRY_MIN_MS;
   #timer: NodeJS.Timeout | undefined;
   #live = false;
+  #probe: { payload: string; arrived: () => void } | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ListenerOptions) {
     if (!/^[a-z_][a-z0-9_]*$/.test(options.channel)) throw new Error('invalid channel name');
@@ -43,6 +60,7 @@ export class NotificationListener {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#probeTimer);
     this.#setLive(false);
     const client = this.#client;
     this.#client = undefined;
@@ -58,6 +76,8 @@ export class NotificationListener {
     const onLost = (err?: Error) => {
       if (lost) return;
       lost = true;
+      clearTimeout(this.#probeTimer);
+      this.#probe = undefined;
       if (this.#client === client) this.#client = undefined;
       this.#setLive(false);
       void client.end().catch(() => undefined);
@@ -70,11 +90,15 @@ export class NotificationListener {
     client.on('error', onLost);
     client.on('end', () => onLost());
     client.on('notification', (n) => {
-      if (n.channel === channel) onMessage(n.payload ?? '');
+      if (n.channel !== channel) return;
+      const payload = n.payload ?? '';
+      if (!payload.startsWith(PROBE)) onMessage(payload);
+      else if (payload === this.#probe?.payload) this.#probe.arrived();
     });
     try {
       await client.connect();
       await client.query(`LISTEN ${channel}`);
+      await this.#proveFeed();
     } catch (err) {
       onLost(err instanceof Error ? err : new Error(String(err)));
       return;
@@ -82,6 +106,32 @@ export class NotificationListener {
     if (lost || this.#stopped) return;
     this.#retryMs = RETRY_MIN_MS;
     this.#setLive(true);
+    const reprobe = () => {
+      this.#probeTimer = setTimeout(() => {
+        this.#proveFeed().then(reprobe, (err: unknown) =>
+          onLost(err instanceof Error ? err : new Error(String(err))),
+        );
+      }, PROBE_EVERY_MS);
+      this.#probeTimer.unref();
+    };
+    reprobe();
+  }
+
+  /** Sends a probe through `ping` and resolves when it comes back here; rejects after a timeout. */
+  async #proveFeed(): Promise<void> {
+    const payload = `${PROBE}${randomUUID()}`;
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('the notification feed did not deliver its probe')),
+        this.options.probeTimeoutMs ?? PROBE_TIMEOUT_MS,
+      );
+      timer.unref();
+      this.#probe = { payload, arrived: () => (clearTimeout(timer), resolve()) };
+    });
+    arrived.catch(() => undefined); // awaited below; a failed ping must not leave it unhandled
+    await this.options.ping(payload);
+    await arrived;
+    this.#probe = undefined;
   }
 
   #setLive(live: boolean): void {

@@ -57,6 +57,7 @@ export async function createIdentity(deps: {
     ? new NotificationListener({
         connection: pool.options,
         channel: 'parley_auth',
+        ping: (payload) => pool.query('SELECT pg_notify($1, $2)', ['parley_auth', payload]),
         onMessage: (payload) => cache.invalidate(payload),
         onLive: (live) => cache.setLive(live),
         log,
