@@ -63,7 +63,7 @@ const rows: Row[] = [
     scenario: 'idle',
     label: 'idle',
     system: 'parley',
-    extra: { kib_per_conn: 9.5 },
+    extra: { kib_per_conn: 9.5, kib_average: 4.25 },
   },
   {
     id: 'history.failed',
@@ -88,6 +88,21 @@ describe('targets', () => {
       pass: false,
       note: 'in: fanout.tput.1000.parley',
     });
+  });
+
+  it('judges idle memory by the marginal figure, or the average when a GC made it ≤ 0', () => {
+    const idle = (extra: Record<string, number>): Row[] => [
+      { id: 'idle.ws.parley', scenario: 'idle', label: 'idle', system: 'parley', extra },
+    ];
+    const kib = (extra: Record<string, number>) =>
+      evaluateTargets(idle(extra)).find((t) => t.id === 'idle-ws-kib');
+    // A GC between the two readings made the marginal figure negative: the average decides.
+    expect(kib({ kib_per_conn: -0.76, kib_average: 7.72 })).toMatchObject({
+      value: 7.72,
+      pass: true,
+    });
+    expect(kib({ kib_per_conn: 6.3, kib_average: 11 })).toMatchObject({ value: 6.3, pass: true });
+    expect(kib({ kib_per_conn: 12, kib_average: 9 })).toMatchObject({ value: 12, pass: false });
   });
 
   it('computes Parley ÷ baseline ratios for the pairs that ran', () => {

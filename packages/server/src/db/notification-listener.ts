@@ -46,6 +46,7 @@ export class NotificationListener {
   #retryMs = RETRY_MIN_MS;
   #timer: NodeJS.Timeout | undefined;
   #live = false;
+  #warned = false;
   #probe: { payload: string; arrived: () => void } | undefined;
   #probeTimer: NodeJS.Timeout | undefined;
 
@@ -82,7 +83,10 @@ export class NotificationListener {
       this.#setLive(false);
       void client.end().catch(() => undefined);
       if (this.#stopped) return;
-      log.warn({ err, channel, retry_ms: this.#retryMs }, 'notification listener disconnected');
+      // Once per outage: a feed that never works (a transaction-mode pooler) retries forever.
+      const level = this.#warned ? 'debug' : 'warn';
+      this.#warned = true;
+      log[level]({ err, channel, retry_ms: this.#retryMs }, 'notification listener disconnected');
       this.#timer = setTimeout(() => void this.#connect(), this.#retryMs);
       this.#timer.unref();
       this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
@@ -105,6 +109,7 @@ export class NotificationListener {
     }
     if (lost || this.#stopped) return;
     this.#retryMs = RETRY_MIN_MS;
+    this.#warned = false;
     this.#setLive(true);
     const reprobe = () => {
       this.#probeTimer = setTimeout(() => {
