@@ -35,11 +35,15 @@ describe.each(ENGINES)('rendered history pages (%s PostgreSQL)', (engine) => {
       sent.push(message);
     }
     await f.chat.messages.edit(alice, sent[1]!.id, { text: 'edited' });
-    await f.chat.messages.remove(alice, sent[4]!.id);
+    await f.chat.reactions.add(bob, sent[4]!.id, '😢');
+    await f.chat.messages.remove(alice, sent[4]!.id); // a tombstone loses its reactions
     await f.chat.reactions.add(alice, sent[7]!.id, '👍');
     await f.chat.reactions.add(bob, sent[7]!.id, '👍');
     await f.chat.reactions.add(bob, sent[7]!.id, ':ship-it:');
     await f.chat.reactions.add(bob, sent[8]!.id, '🎉');
+    await f.chat.reactions.add(alice, sent[9]!.id, '👀');
+    await f.chat.reactions.remove(alice, sent[9]!.id, '👀'); // back to none
+    await f.chat.messages.remove(bob, sent[3]!.id); // (bob's own)
     seqs = sent.map((m) => m.seq);
   });
   afterAll(() => f.close());
@@ -66,6 +70,23 @@ describe.each(ENGINES)('rendered history pages (%s PostgreSQL)', (engine) => {
       );
     const rendered = pages.length;
     expect(rendered).toBe(12);
+  });
+
+  it("keeps every message's reaction_count equal to its reactions, whoever wrote them", async () => {
+    // Also a reaction written by hand: the trigger counts it like any other.
+    await f.pool.query(
+      `INSERT INTO reactions (message_id, user_id, emoji)
+                        SELECT id, $2, '🛠' FROM messages WHERE room_id = $1 AND seq = $3`,
+      [roomId, bob.id, seqs[10]],
+    );
+    const { rows } = await f.pool.query<{ id: string; stored: number; actual: number }>(
+      `SELECT m.id, m.reaction_count AS stored,
+              (SELECT count(*)::int FROM reactions r WHERE r.message_id = m.id) AS actual
+       FROM messages m WHERE m.room_id = $1`,
+      [roomId],
+    );
+    expect(rows.filter((r) => r.stored !== r.actual)).toEqual([]);
+    expect(rows.some((r) => r.stored > 1)).toBe(true);
   });
 
   it("answers the newest page from list's path, and refuses a stranger the same way", async () => {

@@ -8,6 +8,7 @@ import * as roomsMessages from './0003-rooms-messages.js';
 import * as serverSecrets from './0006-server-secrets.js';
 import * as eventsRetention from './0007-events-retention.js';
 import * as authNotify from './0008-auth-notify.js';
+import * as reactionCount from './0009-reaction-count.js';
 
 export interface Migration {
   version: number;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'server-secrets', sql: serverSecrets.sql },
   { version: 7, name: 'events-retention', sql: eventsRetention.sql },
   { version: 8, name: 'auth-notify', sql: authNotify.sql },
+  { version: 9, name: 'reaction-count', sql: reactionCount.sql },
 ];
