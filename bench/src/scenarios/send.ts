@@ -108,47 +108,26 @@ async function restCase(
     const pids = cluster.nodes.map((n) => n.pid);
     // A short warm-up so JIT and pool connections are not part of the measurement.
     await runSenders({ ...base, durationMs: 1000, phase: 'warm', mode: 'closed' });
-    // The steady rate first: a steady state, not the wake of the saturating phase (PostgreSQL's
-    // autovacuum and checkpoint of the rows it just wrote would be measured with it).
-    if (engine === 'external') {
-      const steadyLabel = `REST, steady ${steadyRate} msg/s, ${roomCount} rooms, external`;
-      if (wrkAvailable()) {
-        const phase = `steady${randomBytes(3).toString('hex')}`;
+    // One REST phase: wrk (paced at `ratePerS`, or closed loop), its sends checked in the
+    // database afterwards; the Node client where wrk is missing.
+    const restPhase = async (id: string, label: string, ratePerS?: number): Promise<Row> => {
+      if (!wrkAvailable()) {
+        const mode = ratePerS === undefined ? ('closed' as const) : ('paced' as const);
         const [r, res] = await measure(pids, () =>
-          runWrk({
-            url: node.url,
-            connections: senders,
-            durationMs: profile.phaseMs,
-            ratePerS: steadyRate,
-            script: restSendLua(
-              users.map((u) => u.token),
-              memberOf.map((rooms) => rooms.map((i) => roomIds[i] ?? '')),
-              phase,
-            ),
-          }),
+          runSenders({ ...base, phase: mode, mode, ...(ratePerS ? { ratePerS } : {}) }),
         );
-        const check = cluster.databaseUrl
-          ? await checkStored(cluster.databaseUrl, roomIds, phase, r.requests - r.non2xx)
-          : undefined;
-        rows.push(wrkSendRow('send.steady.parley', `${steadyLabel} (wrk, paced)`, r, res, check));
-      } else {
-        const [steady, res] = await measure(pids, () =>
-          runSenders({ ...base, phase: 'steady', mode: 'paced', ratePerS: steadyRate }),
-        );
-        rows.push(sendRow('send.steady.parley', `${steadyLabel} (Node client)`, steady, res));
+        return sendRow(id, `${label} (Node client)`, r, res);
       }
-    }
-    const label = `REST, ${senders} senders, ${roomCount} rooms, ${engine} PostgreSQL`;
-    if (wrkAvailable()) {
       const phase = `wrk${randomBytes(3).toString('hex')}`;
       const [r, res] = await measure(pids, () =>
         runWrk({
           url: node.url,
           connections: senders,
           durationMs: profile.phaseMs,
+          ...(ratePerS ? { ratePerS } : {}),
           script: restSendLua(
             users.map((u) => u.token),
-            memberOf.map((rooms) => rooms.map((r) => roomIds[r] ?? '')),
+            memberOf.map((rooms) => rooms.map((i) => roomIds[i] ?? '')),
             phase,
           ),
         }),
@@ -156,13 +135,25 @@ async function restCase(
       const check = cluster.databaseUrl
         ? await checkStored(cluster.databaseUrl, roomIds, phase, r.requests - r.non2xx)
         : undefined;
-      rows.push(wrkSendRow(`send.rest.${engine}.parley`, `${label} (wrk)`, r, res, check));
-    } else {
-      const [closed, res] = await measure(pids, () =>
-        runSenders({ ...base, phase: 'closed', mode: 'closed' }),
+      const how = ratePerS === undefined ? 'wrk' : 'wrk, paced';
+      return wrkSendRow(id, `${label} (${how})`, r, res, check);
+    };
+    // The steady rate first: a steady state, not the wake of the saturating phase (PostgreSQL's
+    // autovacuum and checkpoint of the rows it just wrote would be measured with it).
+    if (engine === 'external')
+      rows.push(
+        await restPhase(
+          'send.steady.parley',
+          `REST, steady ${steadyRate} msg/s, ${roomCount} rooms, external`,
+          steadyRate,
+        ),
       );
-      rows.push(sendRow(`send.rest.${engine}.parley`, `${label} (Node client)`, closed, res));
-    }
+    rows.push(
+      await restPhase(
+        `send.rest.${engine}.parley`,
+        `REST, ${senders} senders, ${roomCount} rooms, ${engine} PostgreSQL`,
+      ),
+    );
     if (engine === 'external') rows.push(await wsCase(profile, cluster, log));
   } finally {
     await cluster.stop();
