@@ -110,7 +110,7 @@ export const SPEC = {
     'SESSION_CACHE_S',
     60,
     int(0, 3600),
-    'How long a node reuses a session check (revocations reach every node at once through PostgreSQL notifications; 0: ask the database on every request)',
+    'How long a node reuses a session or API-token check (revocations reach every node at once through PostgreSQL notifications; 0: ask the database on every request)',
   ),
   allowGuests: v('ALLOW_GUESTS', true, bool, 'Allow POST /api/v1/auth/guest'),
   adminUsername: v(

@@ -27,7 +27,7 @@ describe.each(ENGINES)('migrations on %s PostgreSQL', (engine) => {
   it('applies every migration once, even when two nodes start at the same time', async () => {
     const [a, b] = await Promise.all([migrate(pool(), log), migrate(pool(), log)]);
     const all = MIGRATIONS.map((m) => m.version);
-    expect([...(a ?? []), ...(b ?? [])].sort()).toEqual(all);
+    expect([...(a ?? []), ...(b ?? [])].sort((x, y) => x - y)).toEqual(all);
     const { rows } = await pool().query<{ version: number }>(
       'SELECT version FROM schema_migrations ORDER BY version',
     );

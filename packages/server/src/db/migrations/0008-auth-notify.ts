@@ -1,5 +1,5 @@
 /**
- * Tells every node when a cached session check may have become wrong (domain/auth/session-cache.ts):
+ * Tells every node when a cached session check may have become wrong (domain/auth/credential-cache.ts):
  * a NOTIFY on `parley_auth`, sent by PostgreSQL at commit, whoever made the change — a node, the
  * operator CLI or a hand-written UPDATE. Payloads: `s:<session id>` (revoked, shortened, deleted —
  * also through a user's ON DELETE CASCADE) and `u:<user id>` (username or role changed, deleted).

@@ -9,6 +9,7 @@ import * as serverSecrets from './0006-server-secrets.js';
 import * as eventsRetention from './0007-events-retention.js';
 import * as authNotify from './0008-auth-notify.js';
 import * as reactionCount from './0009-reaction-count.js';
+import * as apiTokenNotify from './0010-api-token-notify.js';
 
 export interface Migration {
   version: number;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, name: 'events-retention', sql: eventsRetention.sql },
   { version: 8, name: 'auth-notify', sql: authNotify.sql },
   { version: 9, name: 'reaction-count', sql: reactionCount.sql },
+  { version: 10, name: 'api-token-notify', sql: apiTokenNotify.sql },
 ];

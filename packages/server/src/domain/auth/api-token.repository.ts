@@ -16,6 +16,7 @@ export interface ApiTokenPrincipal {
   username: string;
   role: Role;
   last_used_at: Date | null;
+  expires_at: Date | null;
 }
 
 const COLUMNS = 'id, name, created_at, expires_at, last_used_at';
@@ -66,7 +67,7 @@ export async function findActiveApiToken(
   hash: Buffer,
 ): Promise<ApiTokenPrincipal | undefined> {
   const { rows } = await db.query<ApiTokenPrincipal>(
-    `SELECT t.id AS token_id, u.id AS user_id, u.username, u.role, t.last_used_at
+    `SELECT t.id AS token_id, u.id AS user_id, u.username, u.role, t.last_used_at, t.expires_at
      FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND ${ACTIVE}`,
     [hash],
   );

@@ -19,6 +19,8 @@ export class ApiTokenService {
   constructor(
     private readonly pool: Pool,
     private readonly config: Pick<Config, 'apiTokensMaxPerUser'>,
+    /** Told after this node revoked a token, before answering (credential-cache.ts). */
+    private readonly tokensRevoked: () => void = () => undefined,
   ) {}
 
   async create(
@@ -72,5 +74,6 @@ export class ApiTokenService {
   async revoke(actor: Actor, id: string): Promise<void> {
     const done = isUuid(id) && (await repo.revokeApiToken(this.pool, id, actor.id));
     if (!done) throw notFound('token');
+    this.tokensRevoked();
   }
 }

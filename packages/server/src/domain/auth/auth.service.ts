@@ -57,7 +57,7 @@ export interface AuthServiceDeps {
   tokens: AccessTokens;
   attempts: AttemptCounter;
   authenticator: Authenticator;
-  /** Told after this node ended a session, before answering (session-cache.ts). */
+  /** Told after this node ended a session, before answering (credential-cache.ts). */
   sessionsEnded?: () => void;
 }
 

@@ -5,12 +5,12 @@
  *   primary key: revoked or expired sessions are refused at once.
  * - `pcs_…` (cookie only) → the browser session holding that cookie.
  *
- * Session checks: a session this node checked recently is taken from its `SessionCache`, which
- * PostgreSQL notifications keep exact across nodes (session-cache.ts says what stays true);
- * otherwise the database is asked, and concurrent requests' lookups share one statement
- * (db/batch-queue.ts: a lookup never joins a statement already running, so it still sees every
- * revocation committed before the request). `last_used_at` is written at most once a minute per
- * session/token.
+ * Checks: a session or API token this node checked recently is taken from its
+ * `CredentialCache`, which PostgreSQL notifications keep exact across nodes (credential-cache.ts
+ * says what stays true); otherwise the database is asked — concurrent requests' session lookups
+ * share one statement (db/batch-queue.ts: a lookup never joins a statement already running, so it
+ * still sees every revocation committed before the request). `last_used_at` is written at most
+ * once a minute per session/token.
  */
 import { createHmac } from 'node:crypto';
 import type { Pool } from '../../db/pool.js';
@@ -18,10 +18,14 @@ import { AppError } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import { isUuid } from '../ids.js';
 import type { AccessTokens } from './access-token.js';
-import { findActiveApiToken, touchApiToken } from './api-token.repository.js';
+import {
+  findActiveApiToken,
+  touchApiToken,
+  type ApiTokenPrincipal,
+} from './api-token.repository.js';
 import { hashToken, safeEqual, TOKEN_PREFIX } from './credentials.js';
 import { BatchedLookup } from '../../db/batch-queue.js';
-import type { SessionCache } from './session-cache.js';
+import type { CredentialCache } from './credential-cache.js';
 import {
   findActiveSessionByCookie,
   findActiveSessions,
@@ -42,7 +46,10 @@ export class Authenticator {
     private readonly pool: Pool,
     private readonly tokens: AccessTokens,
     secret: string,
-    private readonly cache?: SessionCache,
+    private readonly caches: {
+      sessions?: CredentialCache<SessionPrincipal>;
+      tokens?: CredentialCache<ApiTokenPrincipal>;
+    } = {},
   ) {
     this.#csrfKey = createHmac('sha256', secret).update('parley csrf v1').digest();
     this.#sessions = new BatchedLookup(
@@ -57,10 +64,11 @@ export class Authenticator {
       throw unauthenticated('invalid token');
     }
     if (token.startsWith(TOKEN_PREFIX.api)) {
-      const p = await findActiveApiToken(this.pool, hashToken(token));
+      const p = await this.#apiToken(hashToken(token));
       if (!p) throw unauthenticated('invalid, expired or revoked API token');
       if (!p.last_used_at || Date.now() - p.last_used_at.getTime() > TOUCH_EVERY_MS) {
         await touchApiToken(this.pool, p.token_id);
+        p.last_used_at = new Date(); // a cached principal: touch once a minute, not every request
       }
       return { id: p.user_id, username: p.username, role: p.role };
     }
@@ -100,11 +108,23 @@ export class Authenticator {
   }
 
   async #session(sessionId: string): Promise<SessionPrincipal | undefined> {
-    const cached = this.cache?.get(sessionId);
+    const cache = this.caches.sessions;
+    const cached = cache?.get(sessionId);
     if (cached) return cached;
-    const ticket = this.cache?.ticket() ?? 0;
+    const ticket = cache?.ticket() ?? 0;
     const p = await this.#sessions.load(sessionId);
-    if (p) this.cache?.remember(ticket, p);
+    if (p) cache?.remember(ticket, sessionId, p);
+    return p;
+  }
+
+  async #apiToken(hash: Buffer): Promise<ApiTokenPrincipal | undefined> {
+    const cache = this.caches.tokens;
+    const key = hash.toString('hex');
+    const cached = cache?.get(key);
+    if (cached) return cached;
+    const ticket = cache?.ticket() ?? 0;
+    const p = await findActiveApiToken(this.pool, hash);
+    if (p) cache?.remember(ticket, key, p);
     return p;
   }
 

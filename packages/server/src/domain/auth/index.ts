@@ -17,7 +17,9 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { AttemptCounter } from '../../rate-limit/redis-limiters.js';
 import { AttemptLimiter } from './attempt-limiter.js';
 import { NotificationListener } from '../../db/notification-listener.js';
-import { SessionCache } from './session-cache.js';
+import { CredentialCache } from './credential-cache.js';
+import type { SessionPrincipal } from './session.repository.js';
+import type { ApiTokenPrincipal } from './api-token.repository.js';
 
 export interface Identity {
   auth: AuthService;
@@ -27,8 +29,8 @@ export interface Identity {
   closeIdentity: () => Promise<void>;
 }
 
-/** Sessions a node remembers at most (a few hundred bytes each). */
-const SESSION_CACHE_MAX = 50_000;
+/** Sessions, and API tokens, a node remembers at most (a few hundred bytes each). */
+const CACHE_MAX = 50_000;
 
 export function createPasswordHasher(config: Config): PasswordHasher {
   return new PasswordHasher({
@@ -51,22 +53,30 @@ export async function createIdentity(deps: {
   const passwords = createPasswordHasher(config);
   const attempts = deps.attempts ?? new AttemptLimiter(config.rateLimitAuthPerMin);
   const tokens = new AccessTokens(secret, config.accessTokenTtlS);
-  // Session checks cached per node, kept exact by PostgreSQL notifications (session-cache.ts).
-  const cache = new SessionCache(SESSION_CACHE_MAX, config.sessionCacheS * 1000);
-  const feed = cache.enabled
-    ? new NotificationListener({
-        connection: pool.options,
-        channel: 'parley_auth',
-        ping: (payload) => pool.query('SELECT pg_notify($1, $2)', ['parley_auth', payload]),
-        onMessage: (payload) => cache.invalidate(payload),
-        onLive: (live) => cache.setLive(live),
-        log,
-      })
-    : undefined;
+  // Credential checks cached per node, kept exact by PostgreSQL notifications
+  // (credential-cache.ts): one feed for both kinds.
+  const maxAgeMs = config.sessionCacheS * 1000;
+  const caches = {
+    sessions: new CredentialCache<SessionPrincipal>(CACHE_MAX, maxAgeMs, 's', (_, key) => key),
+    tokens: new CredentialCache<ApiTokenPrincipal>(CACHE_MAX, maxAgeMs, 't', (p) => p.token_id),
+  };
+  const all = [caches.sessions, caches.tokens];
+  const feed =
+    maxAgeMs > 0
+      ? new NotificationListener({
+          connection: pool.options,
+          channel: 'parley_auth',
+          ping: (payload) => pool.query('SELECT pg_notify($1, $2)', ['parley_auth', payload]),
+          onMessage: (payload) => all.forEach((c) => c.invalidate(payload)),
+          onLive: (live) => all.forEach((c) => c.setLive(live)),
+          log,
+        })
+      : undefined;
   feed?.start();
-  const sessionsEnded = () => cache.clear();
+  // This node ended a session or revoked a token: forget at once, before answering.
+  const sessionsEnded = () => caches.sessions.clear();
   const users = new UserService({ pool, events, passwords, attempts, config, sessionsEnded });
-  const authenticator = new Authenticator(pool, tokens, secret, cache);
+  const authenticator = new Authenticator(pool, tokens, secret, caches);
   const auth = new AuthService({
     pool,
     log,
@@ -81,7 +91,7 @@ export async function createIdentity(deps: {
   return {
     auth,
     users,
-    apiTokens: new ApiTokenService(pool, config),
+    apiTokens: new ApiTokenService(pool, config, () => caches.tokens.clear()),
     closeIdentity: async () => feed?.stop(),
   };
 }

@@ -38,7 +38,7 @@ export interface UserServiceDeps {
   passwords: PasswordHasher;
   attempts: AttemptCounter;
   config: Pick<Config, 'adminUsername'>;
-  /** Told after this node ended sessions, before answering (domain/auth/session-cache.ts). */
+  /** Told after this node ended sessions, before answering (domain/auth/credential-cache.ts). */
   sessionsEnded?: () => void;
 }
 

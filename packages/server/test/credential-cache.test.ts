@@ -3,12 +3,19 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { NotificationListener } from '../src/db/notification-listener.js';
 import { createPool, type Pool } from '../src/db/pool.js';
-import { SessionCache } from '../src/domain/auth/session-cache.js';
+import { CredentialCache } from '../src/domain/auth/credential-cache.js';
 import type { SessionPrincipal } from '../src/domain/auth/session.repository.js';
 import type { App } from '../src/http/types.js';
 import { ENGINES } from './helpers/databases.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { registerUser } from './helpers/users.js';
+
+/** The sessions' cache as the app builds it: keyed and named by session id. */
+class SessionsCache extends CredentialCache<SessionPrincipal> {
+  constructor(max: number, maxAgeMs: number) {
+    super(max, maxAgeMs, 's', (_, key) => key);
+  }
+}
 
 const principal = (over: Partial<SessionPrincipal> = {}): SessionPrincipal => ({
   session_id: 's1',
@@ -20,28 +27,28 @@ const principal = (over: Partial<SessionPrincipal> = {}): SessionPrincipal => ({
   ...over,
 });
 
-describe('SessionCache', () => {
+describe('CredentialCache', () => {
   const live = (maxAgeMs = 5_000) => {
-    const c = new SessionCache(100, maxAgeMs);
+    const c = new SessionsCache(100, maxAgeMs);
     c.setLive(true);
     return c;
   };
 
   it('serves what it remembered until the session expires or the entry is too old', () => {
     const c = live(5_000);
-    c.remember(c.ticket(), principal(), 1_000);
+    c.remember(c.ticket(), 's1', principal(), 1_000);
     expect(c.get('s1', 1_001)?.username).toBe('ann');
     expect(c.get('s1', 6_000)).toBeUndefined(); // maxAge: 1,000 + 5,000
-    c.remember(c.ticket(), principal({ expires_at: new Date(2_000) }), 1_000);
+    c.remember(c.ticket(), 's1', principal({ expires_at: new Date(2_000) }), 1_000);
     expect(c.get('s1', 1_999)).toBeDefined();
     expect(c.get('s1', 2_000)).toBeUndefined(); // the session's own expiry
   });
 
   it('forgets a session, a user, or everything, as notifications say', () => {
     const c = live();
-    c.remember(c.ticket(), principal(), 0);
-    c.remember(c.ticket(), principal({ session_id: 's2' }), 0);
-    c.remember(c.ticket(), principal({ session_id: 's3', user_id: 'u2' }), 0);
+    c.remember(c.ticket(), 's1', principal(), 0);
+    c.remember(c.ticket(), 's2', principal({ session_id: 's2' }), 0);
+    c.remember(c.ticket(), 's3', principal({ session_id: 's3', user_id: 'u2' }), 0);
     c.invalidate('s:S1');
     expect(c.get('s1', 1)).toBeUndefined();
     expect(c.get('s2', 1)).toBeDefined();
@@ -52,28 +59,48 @@ describe('SessionCache', () => {
     expect(c.size).toBe(0);
   });
 
+  it("keeps tokens by hash, forgets them by id, and ignores the other kind's notifications", () => {
+    const tokens = new CredentialCache<{ token_id: string; user_id: string; expires_at: null }>(
+      100,
+      5_000,
+      't',
+      (p) => p.token_id,
+    );
+    tokens.setLive(true);
+    const pat = { token_id: 't1', user_id: 'u1', expires_at: null };
+    tokens.remember(tokens.ticket(), 'hash-1', pat, 0);
+    expect(tokens.get('hash-1', 4_999)).toBe(pat); // no expiry of its own: maxAge bounds it
+    tokens.invalidate('s:t1'); // a session that happens to share the id: not this cache's
+    expect(tokens.get('hash-1', 1)).toBe(pat);
+    tokens.invalidate('t:T1');
+    expect(tokens.get('hash-1', 1)).toBeUndefined();
+    tokens.remember(tokens.ticket(), 'hash-1', pat, 0);
+    tokens.invalidate('u:u1');
+    expect(tokens.get('hash-1', 1)).toBeUndefined();
+  });
+
   it('does not store a read that an invalidation overtook', () => {
     const c = live();
     const ticket = c.ticket(); // the database read starts…
     c.invalidate('s:s1'); // …the session is revoked and the notification handled…
-    c.remember(ticket, principal(), 0); // …then the (stale) read comes back
+    c.remember(ticket, 's1', principal(), 0); // …then the (stale) read comes back
     expect(c.get('s1', 1)).toBeUndefined();
   });
 
   it('serves nothing while its notification feed is down, and forgets on reconnect', () => {
     const c = live();
-    c.remember(c.ticket(), principal(), 0);
+    c.remember(c.ticket(), 's1', principal(), 0);
     c.setLive(false);
     expect(c.get('s1', 1)).toBeUndefined();
-    c.remember(c.ticket(), principal(), 0);
+    c.remember(c.ticket(), 's1', principal(), 0);
     c.setLive(true);
     expect(c.get('s1', 1)).toBeUndefined();
   });
 
   it('is off with a max age of 0', () => {
-    const c = new SessionCache(100, 0);
+    const c = new SessionsCache(100, 0);
     c.setLive(true);
-    c.remember(c.ticket(), principal(), 0);
+    c.remember(c.ticket(), 's1', principal(), 0);
     expect(c.get('s1', 1)).toBeUndefined();
   });
 });
@@ -134,6 +161,27 @@ describe.each(ENGINES)('cached session checks across nodes (%s PostgreSQL)', (en
     await a.pool.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1', [u.user.id]);
     await vi.waitFor(async () => expect(await me(a.url, u.headers)).toBe(401), soon);
     await vi.waitFor(async () => expect(await me(b.url, u.headers)).toBe(401), soon);
+  });
+
+  it('a personal API token revoked on one node is refused on the other', async () => {
+    const u = await registerUser(a.url);
+    const created = await fetch(`${a.url}/api/v1/me/tokens`, {
+      method: 'POST',
+      headers: u.headers,
+      body: JSON.stringify({ name: 'bot' }),
+    });
+    const { id, token } = (await created.json()) as { id: string; token: string };
+    const bot = { authorization: `Bearer ${token}` };
+    expect(await me(a.url, bot)).toBe(200);
+    expect(await me(b.url, bot)).toBe(200);
+    expect(await me(b.url, bot)).toBe(200); // now from B's cache
+    const revoked = await fetch(`${a.url}/api/v1/me/tokens/${id}`, {
+      method: 'DELETE',
+      headers: u.headers,
+    });
+    expect(revoked.status).toBe(204);
+    expect(await me(a.url, bot)).toBe(401); // the revoking node: at once
+    await vi.waitFor(async () => expect(await me(b.url, bot)).toBe(401), soon);
   });
 
   it('a deleted user is refused on both nodes', async () => {
