@@ -8,7 +8,11 @@ export interface Profile {
   phaseMs: number;
   pgConnections: number;
   send: { senders: number; rooms: number; steadyRate: number };
-  fanout: { clients: number[] };
+  /**
+   * `latencyMessages`: the fewest messages a fan-out latency phase sends (its rate stays below
+   * saturation, so this sets its length): a p99 of fewer than 100 samples is their maximum.
+   */
+  fanout: { clients: number[]; latencyMessages: number };
   manyRooms: { connections: number; rooms: number; ratePerS: number };
   history: { messages: number; readers: number };
   /** `settleMs`: wait before each RSS reading (BENCH_IDLE_SETTLE_MS overrides). */
@@ -22,7 +26,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     phaseMs: 3000,
     pgConnections: 32,
     send: { senders: 64, rooms: 100, steadyRate: 1000 },
-    fanout: { clients: [1000] },
+    fanout: { clients: [1000], latencyMessages: 0 },
     manyRooms: { connections: 2000, rooms: 200, ratePerS: 200 },
     history: { messages: 100_000, readers: 16 },
     idle: { connections: 2000, settleMs: 1500 },
@@ -33,7 +37,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     phaseMs: 10_000,
     pgConnections: 32,
     send: { senders: 64, rooms: 100, steadyRate: 1000 },
-    fanout: { clients: [1000, 5000, 10_000] },
+    fanout: { clients: [1000, 5000, 10_000], latencyMessages: 100 },
     manyRooms: { connections: 10_000, rooms: 1000, ratePerS: 500 },
     history: { messages: 100_000, readers: 16 },
     idle: { connections: 10_000, settleMs: 3000 },

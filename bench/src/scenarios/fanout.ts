@@ -38,6 +38,12 @@ export async function fanoutRows(
   const maxPerRoom = Math.min(4000, Math.max(60, Math.ceil((seconds * 200_000) / clients)));
   const window = Math.min(64, Math.max(4, Math.ceil(20_000 / clients)));
   const rate = clients <= 1000 ? 20 : clients <= 5000 ? 4 : 2;
+  // At these rates 10 s is 20 messages at 10,000 clients — a "p99" that is the slowest one; the
+  // full profile sends at least `latencyMessages` (100: 50 s at 10,000 clients).
+  const latMessages = Math.min(
+    maxPerRoom,
+    Math.max(Math.ceil(rate * seconds), profile.fanout.latencyMessages),
+  );
   const tokens = target.receiverTokens ?? [];
   const conns = Array.from({ length: clients }, (_, i) => ({
     url: target.urls[i % target.urls.length] ?? '',
@@ -81,7 +87,8 @@ export async function fanoutRows(
           phase,
           mode: 'paced',
           ratePerS: rate,
-          maxMessages: Math.min(maxPerRoom, Math.ceil(rate * seconds)),
+          maxMessages: latMessages,
+          durationMs: Math.max(profile.phaseMs, (latMessages / rate) * 1000 + 1000),
         },
         group,
       );
