@@ -19,6 +19,7 @@ import type { JoinRequest } from '../realtime/hub.js';
 import { decodeCursor, decodeSeq } from './sse-cursor.js';
 import { SSE_HEADERS, SseStream } from './sse.transport.js';
 import { authenticateStream, watchCredential, type Authenticated } from './ws-auth.js';
+import { startSweep } from './sliced-sweep.js';
 
 const Query = Type.Object({
   token: Type.Optional(Type.String({ description: 'access or API token (for EventSource)' })),
@@ -34,11 +35,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
   { ctx },
 ) => {
   const open = new Set<SseStream>();
-  const ping = setInterval(() => {
-    const block = `event: ping\ndata: {"type":"ping"}\n\n`;
-    for (const s of open) s.raw(block);
-  }, ctx.config.ssePingS * 1000);
-  ping.unref();
+  const pingBlock = `event: ping\ndata: {"type":"ping"}\n\n`;
+  const ping = startSweep(open, ctx.config.ssePingS * 1000, (s) => s.raw(pingBlock));
   ctx.lifecycle.onDrain(() => {
     for (const s of open) s.close();
   });

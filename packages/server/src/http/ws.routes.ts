@@ -16,6 +16,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { authenticateStream, type Authenticated } from './ws-auth.js';
 import { WsConnection } from './ws-connection.js';
+import { startSweep } from './sliced-sweep.js';
 
 export const wsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (app, { ctx }) => {
   // No permessage-deflate: every recipient of a broadcast gets the same pre-built frame
@@ -27,17 +28,15 @@ export const wsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (a
   const handshakes = new WeakMap<FastifyRequest, Authenticated>();
   const upgradeResponses = new WeakMap<FastifyRequest, ServerResponse>();
 
-  const ping = setInterval(() => {
-    for (const conn of open) {
-      if (conn.awaitingPong) {
-        conn.socket.terminate();
-        continue;
-      }
-      conn.awaitingPong = true;
-      conn.socket.ping();
+  // Dead peers (no pong since the last ping) are cut; sliced so 10k pings never block deliveries.
+  const ping = startSweep(open, ctx.config.wsPingS * 1000, (conn) => {
+    if (conn.awaitingPong) {
+      conn.socket.terminate();
+      return;
     }
-  }, ctx.config.wsPingS * 1000);
-  ping.unref();
+    conn.awaitingPong = true;
+    conn.socket.ping();
+  });
 
   ctx.lifecycle.onDrain(() => {
     for (const conn of open) conn.close('draining');
