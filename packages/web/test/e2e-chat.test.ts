@@ -111,15 +111,15 @@ describe('web client', () => {
     const edited = message(bob, 'This had a typo');
     await edited.waitFor();
     await expect.poll(() => edited.locator('.edited').count()).toBe(1);
+    // Read before deleting: once the deletion reaches Bob, no message of his has this text.
+    const id = await edited.getAttribute('data-message-id');
 
     alice.once('dialog', (d) => void d.accept());
     const own = message(alice, 'This had a typo');
     await own.hover();
     await own.getByRole('button', { name: 'Delete' }).click();
     await bob
-      .locator(`article[data-message-id="${await edited.getAttribute('data-message-id')}"]`, {
-        hasText: 'This message was deleted.',
-      })
+      .locator(`article[data-message-id="${id}"]`, { hasText: 'This message was deleted.' })
       .waitFor();
     expect(await message(bob, 'This had a typo').count()).toBe(0);
   });
