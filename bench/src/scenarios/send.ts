@@ -2,7 +2,7 @@
  * Scenario 1 (durable sends) and baseline (c).
  * - baseline: raw PostgreSQL single-row INSERT + COMMIT from `pgConnections` connections;
  * - REST: `senders` concurrent senders (closed loop) into `rooms` rooms, each sender a member of
- *   `roomsPerSender` of them and each room shared by several senders (so senders contend on
+ *   ROOMS_PER_SENDER of them and each room shared by several senders (so senders contend on
  *   rooms), external and embedded;
  * - WS `send`: the same over WebSocket; each sender is the only member of its own rooms (with
  *   shared rooms every sender's socket would also receive everyone's events — that is fan-out);

@@ -83,7 +83,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   // room state, see history.service.ts) is encoded once: serialising 50 messages was the largest
   // single cost of a history request in a profile.
   const encoded = new WeakMap<MessagePage, ReturnType<FastifyReply['serialize']>>();
-  // A page PostgreSQL rendered (a string: history.service.ts `listRendered`) is sent as it is.
+  // A page already rendered as JSON (a string: history.service.ts `listRendered`) goes as it is.
   const sendPage = (reply: FastifyReply, page: MessagePage | string) => {
     if (typeof page === 'string') return reply.type('application/json; charset=utf-8').send(page);
     let json = encoded.get(page);

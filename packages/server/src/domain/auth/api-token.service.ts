@@ -12,6 +12,7 @@ import { normalizeDisplayName } from '../users/user.rules.js';
 import * as repo from './api-token.repository.js';
 import { hashToken, newToken } from './credentials.js';
 import { requirePermission, requireSession } from './permissions.js';
+import { ended, type Forget } from './credential-cache.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -19,8 +20,8 @@ export class ApiTokenService {
   constructor(
     private readonly pool: Pool,
     private readonly config: Pick<Config, 'apiTokensMaxPerUser'>,
-    /** Told after this node revoked a token, before answering (credential-cache.ts). */
-    private readonly tokensRevoked: () => void = () => undefined,
+    /** Told what this node revoked, after the commit and before answering (credential-cache.ts). */
+    private readonly forget: Forget = () => undefined,
   ) {}
 
   async create(
@@ -74,6 +75,6 @@ export class ApiTokenService {
   async revoke(actor: Actor, id: string): Promise<void> {
     const done = isUuid(id) && (await repo.revokeApiToken(this.pool, id, actor.id));
     if (!done) throw notFound('token');
-    this.tokensRevoked();
+    this.forget(ended.token(id));
   }
 }

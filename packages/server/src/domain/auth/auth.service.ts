@@ -29,6 +29,7 @@ import type { Authenticator } from './authenticator.js';
 import { hashToken, newToken, TOKEN_PREFIX } from './credentials.js';
 import type { PasswordHasher } from './password.js';
 import * as sessions from './session.repository.js';
+import { ended, type Forget } from './credential-cache.js';
 
 /** Where a login comes from: kept on the session for the owner's session list. */
 export interface ClientInfo {
@@ -57,8 +58,8 @@ export interface AuthServiceDeps {
   tokens: AccessTokens;
   attempts: AttemptCounter;
   authenticator: Authenticator;
-  /** Told after this node ended a session, before answering (credential-cache.ts). */
-  sessionsEnded?: () => void;
+  /** Told what this node ended, after the commit and before answering (credential-cache.ts). */
+  forget?: Forget;
 }
 
 const invalidCredentials = () =>
@@ -168,7 +169,7 @@ export class AuthService {
       }
       return { kind: 'unknown' as const };
     });
-    if (outcome.kind === 'reused') this.deps.sessionsEnded?.();
+    if (outcome.kind === 'reused') this.deps.forget?.(ended.session(outcome.sessionId));
     switch (outcome.kind) {
       case 'rotated': {
         const user = await findUserById(this.deps.pool, outcome.userId);
@@ -204,22 +205,25 @@ export class AuthService {
       const claims = await this.deps.tokens.verify(credential.bearer, { allowExpired: true });
       if (isUuid(claims.sessionId) && isUuid(claims.userId)) {
         await sessions.revokeSession(this.deps.pool, claims.sessionId, claims.userId);
-        this.deps.sessionsEnded?.();
+        this.deps.forget?.(ended.session(claims.sessionId));
       }
       return;
     }
     if (credential.cookie !== undefined) {
-      await sessions.revokeSessionByCookie(this.deps.pool, hashToken(credential.cookie));
-      this.deps.sessionsEnded?.();
+      const ids = await sessions.revokeSessionByCookie(
+        this.deps.pool,
+        hashToken(credential.cookie),
+      );
+      for (const id of ids) this.deps.forget?.(ended.session(id));
       return;
     }
     if (credential.refresh !== undefined) {
-      const known = await sessions.revokeSessionByRefreshHash(
+      const ids = await sessions.revokeSessionByRefreshHash(
         this.deps.pool,
         hashToken(credential.refresh),
       );
-      if (!known) throw new AppError('unauthenticated', 'invalid refresh token');
-      this.deps.sessionsEnded?.();
+      if (ids.length === 0) throw new AppError('unauthenticated', 'invalid refresh token');
+      for (const id of ids) this.deps.forget?.(ended.session(id));
       return;
     }
     throw new AppError('unauthenticated', 'no credential to log out');
@@ -243,7 +247,7 @@ export class AuthService {
     const done =
       isUuid(sessionId) && (await sessions.revokeSession(this.deps.pool, sessionId, actor.id));
     if (!done) throw notFound('session');
-    this.deps.sessionsEnded?.();
+    this.deps.forget?.(ended.session(sessionId));
   }
 
   async #startSession(

@@ -47,9 +47,9 @@ export class Authenticator {
     private readonly tokens: AccessTokens,
     secret: string,
     private readonly caches: {
-      sessions?: CredentialCache<SessionPrincipal>;
-      tokens?: CredentialCache<ApiTokenPrincipal>;
-    } = {},
+      sessions: CredentialCache<SessionPrincipal>;
+      tokens: CredentialCache<ApiTokenPrincipal>;
+    },
   ) {
     this.#csrfKey = createHmac('sha256', secret).update('parley csrf v1').digest();
     this.#sessions = new BatchedLookup(
@@ -64,7 +64,10 @@ export class Authenticator {
       throw unauthenticated('invalid token');
     }
     if (token.startsWith(TOKEN_PREFIX.api)) {
-      const p = await this.#apiToken(hashToken(token));
+      const hash = hashToken(token);
+      const p = await this.caches.tokens.load(hash.toString('hex'), () =>
+        findActiveApiToken(this.pool, hash),
+      );
       if (!p) throw unauthenticated('invalid, expired or revoked API token');
       if (!p.last_used_at || Date.now() - p.last_used_at.getTime() > TOUCH_EVERY_MS) {
         await touchApiToken(this.pool, p.token_id);
@@ -79,7 +82,8 @@ export class Authenticator {
     if (!isUuid(claims.sessionId) || !isUuid(claims.userId)) {
       throw unauthenticated('invalid access token');
     }
-    const p = await this.#session(claims.sessionId.toLowerCase());
+    const sessionId = claims.sessionId.toLowerCase();
+    const p = await this.caches.sessions.load(sessionId, () => this.#sessions.load(sessionId));
     if (!p || p.user_id !== claims.userId.toLowerCase())
       throw unauthenticated('the session has ended; log in again');
     return this.#sessionActor(p);
@@ -105,27 +109,6 @@ export class Authenticator {
 
   verifyCsrf(sessionId: string, presented: string | undefined): boolean {
     return presented !== undefined && safeEqual(presented, this.csrfTokenFor(sessionId));
-  }
-
-  async #session(sessionId: string): Promise<SessionPrincipal | undefined> {
-    const cache = this.caches.sessions;
-    const cached = cache?.get(sessionId);
-    if (cached) return cached;
-    const ticket = cache?.ticket() ?? 0;
-    const p = await this.#sessions.load(sessionId);
-    if (p) cache?.remember(ticket, sessionId, p);
-    return p;
-  }
-
-  async #apiToken(hash: Buffer): Promise<ApiTokenPrincipal | undefined> {
-    const cache = this.caches.tokens;
-    const key = hash.toString('hex');
-    const cached = cache?.get(key);
-    if (cached) return cached;
-    const ticket = cache?.ticket() ?? 0;
-    const p = await findActiveApiToken(this.pool, hash);
-    if (p) cache?.remember(ticket, key, p);
-    return p;
   }
 
   async #sessionActor(p: SessionPrincipal): Promise<Actor> {

@@ -6,7 +6,8 @@
  *
  * What stays true — a revoked, expired or deleted credential is refused:
  * - on the node that revoked it, from the revoking request's response on: the services that end
- *   sessions or revoke tokens call `clear()` after committing, before they answer;
+ *   sessions or revoke tokens hand the same payload to `invalidate` after committing, before
+ *   they answer;
  * - on every other node as soon as PostgreSQL delivers the `parley_auth` notification its
  *   triggers send at commit (migrations 0008 and 0010; a LAN round trip, sub-millisecond here);
  * - at its `expires_at`, which is cached with it and checked on every use;
@@ -31,6 +32,16 @@ export interface CachedPrincipal {
 /** The notification payload prefixes (migrations 0008, 0010): `<kind>:<id>`. */
 export type CredentialKind = 's' | 't';
 const KINDS = new Set(['s', 't', 'u']);
+
+/** Payloads naming what ended, as the triggers write them (the node that ended it says the same). */
+export const ended = {
+  session: (id: string): string => `s:${id}`,
+  token: (id: string): string => `t:${id}`,
+  user: (id: string): string => `u:${id}`,
+};
+
+/** Forgets what a payload names, in every cache of the node: notifications and local revocations. */
+export type Forget = (payload: string) => void;
 
 interface Entry<P> {
   principal: P;
@@ -72,6 +83,16 @@ export class CredentialCache<P extends CachedPrincipal> {
     return entry.principal;
   }
 
+  /** The cached check for `key`, else `fetch`'s answer, remembered unless an invalidation overtook it. */
+  async load(key: string, fetch: () => Promise<P | undefined>): Promise<P | undefined> {
+    const cached = this.get(key);
+    if (cached) return cached;
+    const ticket = this.ticket();
+    const principal = await fetch();
+    if (principal) this.remember(ticket, key, principal);
+    return principal;
+  }
+
   /** Taken before a database read; `remember` needs it to know nothing changed meanwhile. */
   ticket(): number {
     return this.#generation;
@@ -104,7 +125,7 @@ export class CredentialCache<P extends CachedPrincipal> {
     }
   }
 
-  /** Forget everything (a credential was ended on this node; the feed reconnected). */
+  /** Forget everything (the feed went down or came back). */
   clear(): void {
     this.invalidate('*');
   }

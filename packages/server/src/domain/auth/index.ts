@@ -17,7 +17,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { AttemptCounter } from '../../rate-limit/redis-limiters.js';
 import { AttemptLimiter } from './attempt-limiter.js';
 import { NotificationListener } from '../../db/notification-listener.js';
-import { CredentialCache } from './credential-cache.js';
+import { CredentialCache, type Forget } from './credential-cache.js';
 import type { SessionPrincipal } from './session.repository.js';
 import type { ApiTokenPrincipal } from './api-token.repository.js';
 
@@ -60,22 +60,27 @@ export async function createIdentity(deps: {
     sessions: new CredentialCache<SessionPrincipal>(CACHE_MAX, maxAgeMs, 's', (_, key) => key),
     tokens: new CredentialCache<ApiTokenPrincipal>(CACHE_MAX, maxAgeMs, 't', (p) => p.token_id),
   };
-  const all = [caches.sessions, caches.tokens];
+  // One path for every invalidation: a notification from any node, or this node's own revocation.
+  const forget: Forget = (payload) => {
+    caches.sessions.invalidate(payload);
+    caches.tokens.invalidate(payload);
+  };
   const feed =
     maxAgeMs > 0
       ? new NotificationListener({
           connection: pool.options,
           channel: 'parley_auth',
           ping: (payload) => pool.query('SELECT pg_notify($1, $2)', ['parley_auth', payload]),
-          onMessage: (payload) => all.forEach((c) => c.invalidate(payload)),
-          onLive: (live) => all.forEach((c) => c.setLive(live)),
+          onMessage: forget,
+          onLive: (live) => {
+            caches.sessions.setLive(live);
+            caches.tokens.setLive(live);
+          },
           log,
         })
       : undefined;
   feed?.start();
-  // This node ended a session or revoked a token: forget at once, before answering.
-  const sessionsEnded = () => caches.sessions.clear();
-  const users = new UserService({ pool, events, passwords, attempts, config, sessionsEnded });
+  const users = new UserService({ pool, events, passwords, attempts, config, forget });
   const authenticator = new Authenticator(pool, tokens, secret, caches);
   const auth = new AuthService({
     pool,
@@ -86,12 +91,12 @@ export async function createIdentity(deps: {
     tokens,
     attempts,
     authenticator,
-    sessionsEnded,
+    forget,
   });
   return {
     auth,
     users,
-    apiTokens: new ApiTokenService(pool, config, () => caches.tokens.clear()),
+    apiTokens: new ApiTokenService(pool, config, forget),
     closeIdentity: async () => feed?.stop(),
   };
 }

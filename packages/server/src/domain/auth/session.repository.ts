@@ -149,15 +149,21 @@ export async function revokeSession(
   return (rowCount ?? 0) > 0;
 }
 
-export async function revokeSessionByCookie(db: Queryable, cookieHash: Buffer): Promise<void> {
-  await db.query(
-    `UPDATE sessions SET revoked_at = now() WHERE cookie_token_hash = $1 AND revoked_at IS NULL`,
+/** Revokes the session holding this cookie; its id, if one was active. */
+export async function revokeSessionByCookie(db: Queryable, cookieHash: Buffer): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE sessions SET revoked_at = now() WHERE cookie_token_hash = $1 AND revoked_at IS NULL
+     RETURNING id`,
     [cookieHash],
   );
+  return rows.map((r) => r.id);
 }
 
-/** Revokes the session a (current or superseded) refresh token belongs to; false if none. */
-export async function revokeSessionByRefreshHash(db: Queryable, hash: Buffer): Promise<boolean> {
+/**
+ * Revokes the session a (current or superseded) refresh token belongs to; the ids the token
+ * names (none: an unknown token).
+ */
+export async function revokeSessionByRefreshHash(db: Queryable, hash: Buffer): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `WITH target AS (
        SELECT id FROM sessions WHERE refresh_token_hash = $1
@@ -168,7 +174,7 @@ export async function revokeSessionByRefreshHash(db: Queryable, hash: Buffer): P
      SELECT id FROM target`,
     [hash],
   );
-  return rows.length > 0;
+  return rows.map((r) => r.id);
 }
 
 /** Revokes all of a user's sessions except `keep` (password change, password reset). */

@@ -56,8 +56,8 @@ export class HistoryService {
 
   /**
    * `list` for a transport that answers in JSON: a seq-cursor page that no cache holds comes back
-   * as the finished JSON body, rendered by PostgreSQL for this reader (rendered-page.repository.ts);
-   * every other page as `list` returns it. Same content either way.
+   * as the finished JSON body for this reader, spliced from the database's column text
+   * (rendered-page.repository.ts); every other page as `list` returns it. Same content either way.
    */
   async listRendered(
     actor: Actor,
@@ -115,7 +115,7 @@ export class HistoryService {
 
   /**
    * The page from the hot cache, else from the database; with `renderFor` (a reader's id), a
-   * seq-cursor page the cache does not hold is rendered by PostgreSQL as the JSON body instead.
+   * seq-cursor page the cache does not hold comes back as its JSON body instead.
    */
   async #read(
     roomId: string,
@@ -143,22 +143,24 @@ export class HistoryService {
       }
     }
     if (renderFor !== undefined && (cursor.kind === 'before' || cursor.kind === 'after')) {
-      const rendered = await listPageRendered(pool, roomId, cursor, limit + 1, renderFor);
-      const has_more = rendered.length > limit;
-      const kept = !has_more
-        ? rendered
-        : cursor.kind === 'before'
-          ? rendered.slice(1)
-          : rendered.slice(0, limit);
-      return `{"messages":[${kept.map((m) => m.json).join(',')}],"has_more":${has_more}}`;
+      const page = toPage(
+        await listPageRendered(pool, roomId, cursor, limit + 1, renderFor),
+        cursor,
+        limit,
+      );
+      return `{"messages":[${page.messages.map((m) => m.json).join(',')}],"has_more":${page.has_more}}`;
     }
-    const rows = await listPage(pool, roomId, cursor, limit + 1);
-    const has_more = rows.length > limit;
-    if (!has_more) return { messages: rows, has_more };
-    // latest/before fetched the newest limit+1: drop the oldest; after/since: drop the newest.
-    const older = cursor.kind === 'latest' || cursor.kind === 'before';
-    return { messages: older ? rows.slice(1) : rows.slice(0, limit), has_more };
+    return toPage(await listPage(pool, roomId, cursor, limit + 1), cursor, limit);
   }
+}
+
+/** A page from the limit + 1 rows read next to the cursor (the extra one says there is more). */
+function toPage<T>(rows: T[], cursor: Cursor, limit: number): { messages: T[]; has_more: boolean } {
+  const has_more = rows.length > limit;
+  if (!has_more) return { messages: rows, has_more };
+  // latest/before fetched the newest limit+1: drop the oldest; after/since: drop the newest.
+  const older = cursor.kind === 'latest' || cursor.kind === 'before';
+  return { messages: older ? rows.slice(1) : rows.slice(0, limit), has_more };
 }
 
 function parseQuery(q: HistoryQuery): { cursor: Cursor; limit: number; wait: number } {

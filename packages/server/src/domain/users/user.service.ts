@@ -14,6 +14,7 @@ import { appendEvent, type EventPublisher } from '../event-log.js';
 import type { AttemptCounter } from '../../rate-limit/redis-limiters.js';
 import type { PasswordHasher } from '../auth/password.js';
 import { requirePermission, requireSession } from '../auth/permissions.js';
+import { ended, type Forget } from '../auth/credential-cache.js';
 import { revokeUserSessions } from '../auth/session.repository.js';
 import * as repo from './user.repository.js';
 import { hasForbiddenCharacters, normalizeDisplayName, normalizePassword } from './user.rules.js';
@@ -38,8 +39,8 @@ export interface UserServiceDeps {
   passwords: PasswordHasher;
   attempts: AttemptCounter;
   config: Pick<Config, 'adminUsername'>;
-  /** Told after this node ended sessions, before answering (domain/auth/credential-cache.ts). */
-  sessionsEnded?: () => void;
+  /** Told what this node ended, after the commit and before answering (auth/credential-cache.ts). */
+  forget?: Forget;
 }
 
 export class UserService {
@@ -151,7 +152,7 @@ export class UserService {
         await revokeUserSessions(tx, actor.id, actor.sessionId);
       }
     });
-    if (newHash !== undefined) this.deps.sessionsEnded?.();
+    if (newHash !== undefined) this.deps.forget?.(ended.user(actor.id));
     return repo.toUser({ ...row, display_name: displayName ?? row.display_name });
   }
 
@@ -165,7 +166,7 @@ export class UserService {
       await repo.updatePasswordHash(tx, row.id, hash);
       await revokeUserSessions(tx, row.id);
     });
-    this.deps.sessionsEnded?.();
+    this.deps.forget?.(ended.user(row.id));
     return row;
   }
 }
