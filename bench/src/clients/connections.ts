@@ -50,13 +50,13 @@ function openWs(
   url: string,
   onFrame: OnFrame,
   onClose: () => void,
-  firstFrame?: string,
+  firstFrames: string[] = [],
 ): Promise<OpenConn> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     let ready = false;
     ws.on('open', () => {
-      if (firstFrame) ws.send(firstFrame);
+      for (const frame of firstFrames) ws.send(frame);
     });
     ws.on('message', (data: Buffer) => {
       if (!ready) {
@@ -128,7 +128,12 @@ export function openConnection(
           `${wsBase}/api/v1/ws`,
           onFrame,
           onClose,
-          JSON.stringify({ type: 'auth', token: spec.token }),
+          // Pipelined, as the SDK does on a reconnect: the (empty) resume also ends the
+          // server's resume window, so live events flow from `ready` on.
+          [
+            JSON.stringify({ type: 'auth', token: spec.token }),
+            JSON.stringify({ type: 'resume', positions: {} }),
+          ],
         ),
         kind,
       );

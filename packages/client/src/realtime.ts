@@ -230,11 +230,11 @@ export class RealtimeConnection {
         this.user = frame.user;
         this.#attempt = 0;
         this.#setState('open');
-        if (this.positions.size > 0) {
-          this.#write(
-            JSON.stringify({ type: 'resume', positions: Object.fromEntries(this.positions) }),
-          );
-        }
+        // Always, even with nothing to resume: it also ends the server's resume window, in
+        // which live events wait for this frame.
+        this.#write(
+          JSON.stringify({ type: 'resume', positions: Object.fromEntries(this.positions) }),
+        );
         for (const p of this.#pending.values()) this.#write(p.frame);
         this.#emit('ready', frame.user);
         return;

@@ -165,6 +165,12 @@ export const SPEC = {
     int(1, 3600),
     'Seconds between WebSocket pings (dead peers are cut after two)',
   ),
+  wsResumeGraceMs: v(
+    'WS_RESUME_GRACE_MS',
+    100,
+    int(0, 10_000),
+    'How long a new WebSocket holds live events for a `resume` frame (ended early by its first frames)',
+  ),
   wsFramesPerS: v(
     'WS_FRAMES_PER_S',
     20,

@@ -198,3 +198,81 @@ describe.each(ENGINES)('WebSocket on %s PostgreSQL', (engine) => {
     await expect(open({ token: alice.access_token })).rejects.toMatchObject({ status: 503 });
   });
 });
+
+/**
+ * The resume window, made wide (60 s) so the order of events in these tests is certain: live
+ * events wait until the client's first frames are handled, so a `resume` right after `ready`
+ * takes effect before them.
+ */
+describe('WebSocket resume window', () => {
+  let t: TestApp;
+  let call: ReturnType<typeof caller>;
+  let alice: TestUser;
+  let bob: TestUser;
+  let general: string;
+  const sockets: TestSocket[] = [];
+  const post = async (body: string) => {
+    const res = await call<{ seq: number }>(bob, 'POST', `/api/v1/rooms/${general}/messages`, {
+      content: text(body),
+    });
+    expect(res.status).toBe(201);
+    return res.body.seq;
+  };
+  /** alice sees a message (`from`), vanishes, and misses three (`missed`). */
+  const missThree = async () => {
+    const a = await TestSocket.open(t.url, { token: alice.access_token });
+    sockets.push(a);
+    a.send({ type: 'ping' });
+    await a.next((f) => f.type === 'pong');
+    const from = await post('seen');
+    await a.next((f) => isEvent(general)(f) && f.seq === from);
+    a.kill();
+    return { from, missed: [await post('m1'), await post('m2'), await post('m3')] };
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp('external', { wsResumeGraceMs: 60_000 });
+    call = caller(t.url);
+    [alice, bob] = [await registerUser(t.url), await registerUser(t.url)];
+    const rooms = await call<{ rooms: { id: string; name: string }[] }>(
+      alice,
+      'GET',
+      '/api/v1/rooms',
+    );
+    general = rooms.body.rooms.find((r) => r.name === 'general')!.id;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.kill();
+    await t.close();
+  });
+
+  it('writes a live event that arrived before the resume after the missed ones, once', async () => {
+    const { from, missed } = await missThree();
+    const again = await TestSocket.open(t.url, { token: alice.access_token });
+    sockets.push(again);
+    const live = await post('live before resume');
+    again.send({ type: 'resume', positions: { [general]: from } });
+    const after = await post('live after resume');
+    await again.next((f) => isEvent(general)(f) && f.seq === after);
+    expect(again.events(general).map((e) => e.seq)).toEqual([...missed, live, after]);
+  });
+
+  it('honours a resume sent before ready arrived', async () => {
+    const { from, missed } = await missThree();
+    const early = await TestSocket.open(t.url, { query: `token=${alice.access_token}` });
+    sockets.push(early);
+    early.send({ type: 'resume', positions: { [general]: from } });
+    await early.next((f) => f.type === 'ready');
+    await early.next((f) => isEvent(general)(f) && f.seq === missed.at(-1));
+    expect(early.events(general).map((e) => e.seq)).toEqual(missed);
+  });
+
+  it('ends the window at the first frame of a client that does not resume', async () => {
+    const a = await TestSocket.open(t.url, { token: alice.access_token });
+    sockets.push(a);
+    const live = await post('held');
+    a.send({ type: 'ping' });
+    await a.next((f) => isEvent(general)(f) && f.seq === live);
+    expect(a.events(general).map((e) => e.seq)).toEqual([live]);
+  });
+});

@@ -4,6 +4,10 @@
  *   open → (credential at the handshake, or an `auth` frame within AUTH_TIMEOUT_MS) →
  *   authenticate: follow every room of the user, `ready`, presence online, credential watch →
  *   frames, one at a time in arrival order (ws-handlers.ts) → close: leave the hub, presence.
+ * Live room events wait from `ready` until the client's first frames are handled (or
+ * WS_RESUME_GRACE_MS pass): a `resume` sent right after `ready` then takes effect before any live
+ * event is written, so a reconnecting client gets what it missed in order and once
+ * (Subscription's "resume window").
  * Inbound frames are rate limited per connection (token bucket); a persistent flood is closed
  * with 4429. Liveness (ping/pong) is driven by the route for all connections with one timer.
  */
@@ -42,6 +46,9 @@ export class WsConnection implements Sink {
   #watch: CredentialWatch | undefined;
   #authTimer: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();
+  /** Frames received and not yet handled. */
+  #pending = 0;
+  #graceTimer: NodeJS.Timeout | undefined;
   #tokens: number;
   #refilledAt = Date.now();
   #rejected = 0;
@@ -111,6 +118,22 @@ export class WsConnection implements Sink {
 
   // ---- lifecycle -----------------------------------------------------------------------------
 
+  /**
+   * Authenticated at the handshake: set up ahead of any frame. Frames that arrive meanwhile (a
+   * `resume` sent without waiting for `ready`) queue behind the setup instead of finding no
+   * subscription yet.
+   */
+  start(auth: Authenticated): void {
+    this.actor = auth.actor;
+    this.#pending += 1;
+    this.#queue = this.authenticate(auth)
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'websocket setup failed');
+        this.socket.close(1011, 'setup failed; retry');
+      })
+      .finally(() => (this.#pending -= 1));
+  }
+
   /** Follow the user's rooms and say `ready`. */
   async authenticate({ actor, credential }: Authenticated): Promise<void> {
     clearTimeout(this.#authTimer);
@@ -125,11 +148,17 @@ export class WsConnection implements Sink {
     if (this.#closed) return;
     const sub = hub.connect(this, true);
     this.sub = sub;
+    sub.hold();
     await hub.join(
       sub,
       rooms.map((roomId) => ({ roomId })),
     );
     this.send({ type: 'ready', user });
+    this.#graceTimer = setTimeout(() => {
+      this.#graceTimer = undefined;
+      // After this turn's I/O: a `resume` already in the socket's buffer is read first.
+      setImmediate(() => sub.release());
+    }, this.ctx.config.wsResumeGraceMs);
     void presence.connected(sub);
     // Changes arrive as they happen; who is online already, the client learns once, here.
     presence.onlineSnapshot(actor.id).then(
@@ -150,6 +179,8 @@ export class WsConnection implements Sink {
     this.#closed = true;
     clearTimeout(this.#authTimer);
     this.#authTimer = undefined;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
     this.#watch?.stop();
     if (this.sub) {
       this.ctx.realtime.hub.disconnect(this.sub);
@@ -177,13 +208,27 @@ export class WsConnection implements Sink {
       return this.error(new AppError('unauthenticated', 'send an auth frame first'));
     const handler = HANDLERS[frame.type] as FrameHandler;
     // One frame at a time, in order: a `resume` right after `auth` sees the authenticated state.
+    this.#pending += 1;
     this.#queue = this.#queue
       .then(() => (this.#closed ? undefined : handler(this, frame)))
       .catch((err: unknown) => {
         const appErr = toAppError(err as Error);
         if (appErr.status >= 500) this.log.error({ err }, 'websocket frame failed');
         this.error(appErr, clientId);
+      })
+      .finally(() => {
+        this.#pending -= 1;
+        // The resume window ends once the client's frames so far are handled; `auth` itself
+        // does not count (the client sends `resume` after it, or after `ready`).
+        if (this.#pending === 0 && frame.type !== 'auth') this.#endGrace();
       });
+  }
+
+  #endGrace(): void {
+    if (!this.#graceTimer) return;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+    this.sub?.release();
   }
 
   /** Token bucket: WS_FRAMES_PER_S sustained, WS_FRAME_BURST at once. */

@@ -63,11 +63,7 @@ export const wsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (a
       open.delete(conn);
       conn.dispose();
     });
-    if (auth)
-      conn.authenticate(auth).catch((err: unknown) => {
-        log.error({ err }, 'websocket setup failed');
-        socket.close(1011, 'setup failed; retry');
-      });
+    if (auth) conn.start(auth);
   };
 
   app.get(

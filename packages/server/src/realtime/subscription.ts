@@ -9,6 +9,12 @@
  * paced by its queue, and then goes live; live events are skipped while it catches up (the loop
  * reads them from the log instead).
  *
+ * Resume window: a new WebSocket is live from `ready`, but a client that reconnects sends `resume`
+ * right after it. A live event that reached the node before that frame was read would be written
+ * first and then replayed after the older missed ones: out of order, and twice. So a subscription
+ * can be `hold`-ing: live events only mark their room, and `release` (the client's first frames
+ * handled, or a short grace period) catches those rooms up from wherever `resume` put them.
+ *
  * Slow consumers: the queue is the transport's unsent bytes. Past `queueBytes` the subscription
  * stalls: nothing more is written, the rooms that had events are remembered, and once the client
  * has drained its queue it gets one `resync` per such room (never a silent drop); a client stalled
@@ -49,6 +55,8 @@ export class Subscription {
   readonly channels = new Map<string, RoomChannel>();
   closed = false;
   readonly #catching = new Set<string>();
+  /** While holding (the resume window): rooms that had live events meanwhile. */
+  #held: Set<string> | undefined;
   #stall: { rooms: Set<string>; since: number; timer: NodeJS.Timeout } | undefined;
 
   constructor(
@@ -69,6 +77,10 @@ export class Subscription {
     const pos = this.positions.get(ch.id);
     const seq = frame.seq ?? 0;
     if (pos === undefined || seq <= pos || this.closed) return;
+    if (this.#held) {
+      this.#held.add(ch.id);
+      return;
+    }
     if (this.#stall) {
       this.#stall.rooms.add(ch.id);
       return;
@@ -103,8 +115,27 @@ export class Subscription {
     this.direct(Outbound.frame({ type: 'resync', room_id: ch.id, reason, seq: ch.seq }));
   }
 
+  /** Hold live room events back until `release` (see "Resume window" above). */
+  hold(): void {
+    this.#held ??= new Set();
+  }
+
+  /** End the hold: every room that had events meanwhile catches up from its current position. */
+  release(): void {
+    const rooms = this.#held;
+    this.#held = undefined;
+    for (const roomId of rooms ?? []) {
+      const ch = this.channels.get(roomId);
+      if (ch) void this.catchUp(ch);
+    }
+  }
+
   /** Bring this client from its position up to the channel's seq, then let live delivery continue. */
   async catchUp(ch: RoomChannel): Promise<void> {
+    if (this.#held) {
+      this.#held.add(ch.id);
+      return;
+    }
     if (this.#catching.has(ch.id)) return;
     this.#catching.add(ch.id);
     try {
