@@ -251,6 +251,12 @@ export const SPEC = {
     int(1, 10_000),
     'Newest messages kept per cached room',
   ),
+  historyBlockCacheMb: v(
+    'HISTORY_BLOCK_CACHE_MB',
+    64,
+    int(0, 65_536),
+    'Older-history cache: MiB of older pages kept ready per node (0 disables)',
+  ),
   unfurlAllowPrivate: v(
     'UNFURL_ALLOW_HOSTS',
     [] as string[],

@@ -15,9 +15,10 @@ describe.each(ENGINES)('rendered history pages (%s PostgreSQL)', (engine) => {
   let seqs: number[];
 
   beforeAll(async () => {
-    // No hot cache: every seq-cursor page is rendered by the database.
+    // No caches: every seq-cursor page is rendered by the database.
     f = await startChat(engine, {
       historyCacheRooms: 0,
+      historyBlockCacheMb: 0,
       rateLimitSendPerS: 1000,
       rateLimitSendBurst: 1000,
     });

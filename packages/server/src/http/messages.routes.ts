@@ -17,7 +17,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.js';
 import type { Actor } from '../domain/actor.js';
-import { MAX_WAIT_S } from '../domain/messages/history.service.js';
+import { MAX_WAIT_S, type RenderedPage } from '../domain/messages/history.service.js';
 import { notFound } from '../errors.js';
 import { requireActor, withRetryAfter } from './auth.js';
 import {
@@ -83,9 +83,14 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
   // room state, see history.service.ts) is encoded once: serialising 50 messages was the largest
   // single cost of a history request in a profile.
   const encoded = new WeakMap<MessagePage, ReturnType<FastifyReply['serialize']>>();
-  // A page already rendered as JSON (a string: history.service.ts `listRendered`) goes as it is.
-  const sendPage = (reply: FastifyReply, page: MessagePage | string) => {
-    if (typeof page === 'string') return reply.type('application/json; charset=utf-8').send(page);
+  // Only a long-poll waits: an AbortController per plain read was ~4% of a history request's CPU.
+  const waitSignal = (query: { wait?: number }, reply: FastifyReply) =>
+    query.wait ? abortOnClose(reply.raw) : undefined;
+
+  // A page already rendered as JSON (history.service.ts `listRendered`) goes as it is.
+  const sendPage = (reply: FastifyReply, page: MessagePage | RenderedPage) => {
+    if (typeof page === 'string' || Buffer.isBuffer(page))
+      return reply.type('application/json; charset=utf-8').send(page);
     let json = encoded.get(page);
     if (json === undefined) encoded.set(page, (json = reply.serialize(page)));
     return reply.type('application/json; charset=utf-8').send(json);
@@ -127,7 +132,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
           requireActor(request),
           request.params.room_id,
           request.query,
-          abortOnClose(reply.raw),
+          waitSignal(request.query, reply),
         ),
       ),
   );
@@ -155,7 +160,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
           requireActor(request),
           await general(),
           request.query,
-          abortOnClose(reply.raw),
+          waitSignal(request.query, reply),
         ),
       ),
   );

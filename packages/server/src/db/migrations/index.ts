@@ -10,6 +10,7 @@ import * as eventsRetention from './0007-events-retention.js';
 import * as authNotify from './0008-auth-notify.js';
 import * as reactionCount from './0009-reaction-count.js';
 import * as apiTokenNotify from './0010-api-token-notify.js';
+import * as historyRevisions from './0011-history-revisions.js';
 
 export interface Migration {
   version: number;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'auth-notify', sql: authNotify.sql },
   { version: 9, name: 'reaction-count', sql: reactionCount.sql },
   { version: 10, name: 'api-token-notify', sql: apiTokenNotify.sql },
+  { version: 11, name: 'history-revisions', sql: historyRevisions.sql },
 ];

@@ -8,9 +8,11 @@ import type { ChatDeps, RoomWaiter } from '../rooms/chat-deps.js';
 import { DmService } from '../rooms/dm.service.js';
 import { MembershipService } from '../rooms/membership.service.js';
 import { RoomService } from '../rooms/room.service.js';
+import { HistoryBlocks } from './history-blocks.js';
 import { HistoryCache } from './history-cache.js';
 import { HistoryService } from './history.service.js';
 import { MessageService } from './message.service.js';
+import { listRangeRendered } from './rendered-page.repository.js';
 import { ReactionService } from './reaction.service.js';
 import { ReceiptService } from './receipts.service.js';
 import { SearchService } from './search.service.js';
@@ -26,6 +28,7 @@ export interface ChatServices {
   reactions: ReactionService;
   search: SearchService;
   historyCache: HistoryCache;
+  historyBlocks: HistoryBlocks;
 }
 
 export interface ChatWiring {
@@ -40,6 +43,10 @@ export interface ChatWiring {
 
 export function createChatServices(w: ChatWiring): ChatServices {
   const historyCache = new HistoryCache(w.config.historyCacheRooms, w.config.historyCacheMessages);
+  const historyBlocks = new HistoryBlocks(
+    w.config.historyBlockCacheMb * 1024 * 1024,
+    (roomId, from, to) => listRangeRendered(w.pool, roomId, from, to),
+  );
   const deps: ChatDeps = {
     pool: w.pool,
     config: w.config,
@@ -57,10 +64,11 @@ export function createChatServices(w: ChatWiring): ChatServices {
     members: new MembershipService(deps),
     dms: new DmService(deps),
     messages: new MessageService(deps, limiter),
-    history: new HistoryService(deps, historyCache),
+    history: new HistoryService(deps, historyCache, historyBlocks),
     receipts: new ReceiptService(deps),
     reactions: new ReactionService(deps),
     search: new SearchService(deps),
     historyCache,
+    historyBlocks,
   };
 }

@@ -9,6 +9,8 @@
  * stale at once. Writes made on this node are applied in place when they are the very next seq
  * (tag + 1), which keeps a busy room's entry warm; anything else (a gap: another node wrote, or
  * two local commits finished out of order) drops the entry and the next read rebuilds it.
+ * Renames change no room's last_seq, so entries also carry `history_names.rev` (migration 0011):
+ * a rename anywhere makes every entry stale, and messages show their authors' current names.
  *
  * Invariant: an entry's messages include every change with seq ≤ tag. Rebuilds take the tag
  * from the access check, which runs before the message query, so a snapshot may be newer than its
@@ -21,6 +23,8 @@ import type { StoredMessage } from './stored-message.js';
 
 interface Entry {
   tag: number;
+  /** `history_names.rev` when filled: any rename makes the entry stale (authors' names). */
+  names: number;
   /** The entry holds every message with seq > coverFrom (0: the room's whole history). */
   coverFrom: number;
   /** Oldest first. */
@@ -47,10 +51,10 @@ export class HistoryCache {
   }
 
   /** A page from the cache, or undefined when the entry is missing, stale or does not cover it. */
-  read(roomId: string, lastSeq: number, q: CacheQuery): CachedPage | undefined {
+  read(roomId: string, lastSeq: number, namesRev: number, q: CacheQuery): CachedPage | undefined {
     const entry = this.#entries.get(roomId);
     if (!entry) return undefined;
-    if (entry.tag !== lastSeq) {
+    if (entry.tag !== lastSeq || entry.names !== namesRev) {
       this.#entries.delete(roomId);
       return undefined;
     }
@@ -74,12 +78,12 @@ export class HistoryCache {
    * Stores the newest messages of a room. `newest` holds up to perRoom + 1 messages, oldest
    * first; the extra one, if present, only marks that older history exists.
    */
-  fill(roomId: string, tag: number, newest: StoredMessage[]): void {
+  fill(roomId: string, tag: number, names: number, newest: StoredMessage[]): void {
     if (!this.enabled) return;
     const complete = newest.length <= this.perRoom;
     const messages = complete ? newest : newest.slice(1);
     const coverFrom = complete ? 0 : newest[0]!.seq;
-    this.#touch(roomId, { tag, coverFrom, messages });
+    this.#touch(roomId, { tag, names, coverFrom, messages });
   }
 
   /** A change this node committed with `seq`; `message` is the message it created or changed. */

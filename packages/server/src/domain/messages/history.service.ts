@@ -8,7 +8,9 @@ import { LRUCache } from 'lru-cache';
 import { invalid } from '../../errors.js';
 import type { Actor } from '../actor.js';
 import type { ChatDeps } from '../rooms/chat-deps.js';
+import type { RoomRow } from '../rooms/room.repository.js';
 import { requireRoom } from '../rooms/room-access.js';
+import type { HistoryBlocks } from './history-blocks.js';
 import type { CachedPage, HistoryCache } from './history-cache.js';
 import { listPage, type Cursor } from './message.repository.js';
 import { listPageRendered } from './rendered-page.repository.js';
@@ -23,6 +25,9 @@ export interface HistoryQuery {
   /** Long-poll seconds, 0..30, with `after` only. */
   wait?: number;
 }
+
+/** A page as its finished JSON body, for one reader. */
+export type RenderedPage = string | Buffer;
 
 export const MAX_WAIT_S = 30;
 export const DEFAULT_LIMIT = 50;
@@ -43,6 +48,7 @@ export class HistoryService {
   constructor(
     private readonly deps: ChatDeps,
     private readonly cache: HistoryCache,
+    private readonly blocks: HistoryBlocks,
   ) {}
 
   async list(
@@ -64,7 +70,7 @@ export class HistoryService {
     roomId: string,
     query: HistoryQuery,
     signal?: AbortSignal,
-  ): Promise<MessagePage | string> {
+  ): Promise<MessagePage | RenderedPage> {
     return this.#list(actor, roomId, query, signal, true);
   }
 
@@ -74,18 +80,18 @@ export class HistoryService {
     query: HistoryQuery,
     signal: AbortSignal | undefined,
     render: boolean,
-  ): Promise<MessagePage | string> {
+  ): Promise<MessagePage | RenderedPage> {
     const { cursor, limit, wait } = parseQuery(query);
     const room = await requireRoom(this.deps.pool, actor, roomId, 'read');
     const sharedKey =
       cursor.kind === 'since' || wait > 0
         ? undefined
-        : `${room.id}:${room.last_seq}:${cursor.kind}:${cursor.kind === 'latest' ? '' : cursor.seq}:${limit}`;
+        : `${room.id}:${room.last_seq}:${room.names_rev}:${cursor.kind}:${cursor.kind === 'latest' ? '' : cursor.seq}:${limit}`;
     const shared = sharedKey === undefined ? undefined : this.#shared.get(sharedKey);
     if (shared) return shared;
     const rendered = render && wait === 0 ? actor.id : undefined;
-    const read = await this.#read(room.id, room.last_seq, cursor, limit, rendered);
-    if (typeof read === 'string') return read;
+    const read = await this.#read(room, cursor, limit, rendered);
+    if (typeof read === 'string' || Buffer.isBuffer(read)) return read;
     let page = read;
     if (sharedKey !== undefined && page.messages.every((m) => m.reactions.length === 0)) {
       const wire = { messages: page.messages.map((m) => toWire(m, null)), has_more: page.has_more };
@@ -106,7 +112,7 @@ export class HistoryService {
         // waiter timed out, was aborted or is shutting down: stop rather than spin.
         if (now.last_seq <= seen) break;
         seen = now.last_seq;
-        page = (await this.#read(room.id, now.last_seq, cursor, limit)) as CachedPage;
+        page = (await this.#read(now, cursor, limit)) as CachedPage;
         if (page.messages.length > 0) break;
       }
     }
@@ -115,16 +121,17 @@ export class HistoryService {
 
   /**
    * The page from the hot cache, else from the database; with `renderFor` (a reader's id), a
-   * seq-cursor page the cache does not hold comes back as its JSON body instead.
+   * seq-cursor page the hot cache does not hold comes back as its JSON body instead, from the
+   * older-history blocks or the database.
    */
   async #read(
-    roomId: string,
-    lastSeq: number,
+    room: RoomRow,
     cursor: Cursor,
     limit: number,
     renderFor?: string,
-  ): Promise<CachedPage | string> {
+  ): Promise<CachedPage | RenderedPage> {
     const { pool } = this.deps;
+    const { id: roomId, last_seq: lastSeq, names_rev: namesRev } = room;
     const cacheable = cursor.kind !== 'since' && this.cache.enabled;
     const cacheQuery = {
       limit,
@@ -132,17 +139,19 @@ export class HistoryService {
       after: cursor.kind === 'after' ? cursor.seq : undefined,
     };
     if (cacheable) {
-      const hit = this.cache.read(roomId, lastSeq, cacheQuery);
+      const hit = this.cache.read(roomId, lastSeq, namesRev, cacheQuery);
       if (hit) return hit;
       if (cursor.kind === 'latest') {
         // Open-a-room read missed: rebuild the room's entry, then serve from it.
         const newest = await listPage(pool, roomId, { kind: 'latest' }, this.cache.perRoom + 1);
-        this.cache.fill(roomId, lastSeq, newest);
-        const filled = this.cache.read(roomId, lastSeq, cacheQuery);
+        this.cache.fill(roomId, lastSeq, namesRev, newest);
+        const filled = this.cache.read(roomId, lastSeq, namesRev, cacheQuery);
         if (filled) return filled;
       }
     }
     if (renderFor !== undefined && (cursor.kind === 'before' || cursor.kind === 'after')) {
+      const cached = await this.blocks.page(room, cursor, limit, renderFor);
+      if (cached !== undefined) return cached;
       const page = toPage(
         await listPageRendered(pool, roomId, cursor, limit + 1, renderFor),
         cursor,

@@ -22,7 +22,11 @@ interface MessageRow {
   reactions: StoredReaction[];
 }
 
-/** Selects from a relation `m` shaped like `messages` (the table or a CTE over it). */
+/**
+ * Selects from a relation `m` shaped like `messages` (the table or a CTE over it). Reactions are
+ * looked up only for messages that have any (`reaction_count`, migration 0009): a gate PostgreSQL
+ * checks before the index probe.
+ */
 const SELECT_FROM = (source: string, extra = '') => /* sql */ `
   SELECT ${extra} m.id, m.room_id, m.seq, m.author_id, u.username, u.display_name, m.content, m.reply_to,
          m.created_at, m.edited_at, m.deleted_at, coalesce(rx.reactions, '[]') AS reactions
@@ -33,7 +37,7 @@ const SELECT_FROM = (source: string, extra = '') => /* sql */ `
                      ORDER BY g.first_at, g.emoji) AS reactions
     FROM (SELECT emoji, array_agg(user_id ORDER BY created_at, user_id) AS user_ids,
                  min(created_at) AS first_at
-          FROM reactions WHERE message_id = m.id GROUP BY emoji) g
+          FROM reactions WHERE m.reaction_count > 0 AND message_id = m.id GROUP BY emoji) g
   ) rx ON true`;
 
 const toStored = (r: MessageRow): StoredMessage => ({

@@ -13,6 +13,7 @@
  * with the viewer's `me`. `content` is the stored JSONB's text (JSONB's key order and spacing).
  */
 import type { Queryable } from '../../db/pool.js';
+import type { StoredReaction } from './stored-message.js';
 
 export interface RenderedMessage {
   seq: number;
@@ -76,17 +77,77 @@ export async function listPageRendered(
 }
 
 /**
- * The wire JSON of one row, in `Message`'s field order. Ids are uuids (nothing to escape), content
- * and reactions are JSON already; only the two names need escaping.
+ * Every message with `from ≤ seq ≤ to`, oldest first, as cells of an older-history block
+ * (history-blocks.ts): whole JSON for a message without reactions, else the JSON around its
+ * reactions, which carry each reader's `me` and are rendered per read (`renderCell`).
  */
+export async function listRangeRendered(
+  db: Queryable,
+  roomId: string,
+  from: number,
+  to: number,
+): Promise<RenderedCell[]> {
+  const { rows } = await db.query<LeanRow>({
+    name: 'parley_range_lean',
+    text: /* sql */ `
+      SELECT p.id, p.room_id, p.seq, p.author_id, u.username, u.display_name,
+             CASE WHEN p.deleted_at IS NULL THEN p.content::text END AS content,
+             p.reply_to,
+             CASE WHEN p.reaction_count > 0 THEN (
+               SELECT json_agg(json_build_object('emoji', g.emoji, 'user_ids', g.user_ids)
+                               ORDER BY g.first_at, g.emoji)::text
+               FROM (SELECT emoji, array_agg(user_id ORDER BY created_at, user_id) AS user_ids,
+                            min(created_at) AS first_at
+                     FROM reactions WHERE message_id = p.id GROUP BY emoji) g
+             ) END AS reactions,
+             ${epochMs('p.created_at')} AS created_ms,
+             ${epochMs('p.edited_at')} AS edited_ms,
+             p.deleted_at IS NOT NULL AS deleted
+      FROM messages p JOIN users u ON u.id = p.author_id
+      WHERE p.room_id = $1 AND p.seq BETWEEN $2 AND $3
+      ORDER BY p.seq`,
+    values: [roomId, from, to],
+  });
+  return rows.map((r) => {
+    const [head, tail] = renderAround(r);
+    if (r.reactions === null) return { seq: r.seq, json: `${head}[]${tail}` };
+    return { seq: r.seq, head, tail, reactions: JSON.parse(r.reactions) as StoredReaction[] };
+  });
+}
+
+/** One message of a block, ready to send: whole, or around reactions that differ per reader. */
+export type RenderedCell =
+  | { seq: number; json: string }
+  | { seq: number; head: string; reactions: StoredReaction[]; tail: string };
+
+/** A cell's JSON for one reader (`me` is whether they reacted, as `toWire` renders it). */
+export function renderCell(c: RenderedCell, viewerId: string): string {
+  if ('json' in c) return c.json;
+  const reactions = c.reactions.map(
+    (r) =>
+      `{"emoji":${JSON.stringify(r.emoji)},"count":${r.user_ids.length},"me":${r.user_ids.includes(viewerId)}}`,
+  );
+  return `${c.head}[${reactions.join(',')}]${c.tail}`;
+}
+
+/** The wire JSON of one row, in `Message`'s field order. */
 function renderMessage(r: LeanRow): string {
+  const [head, tail] = renderAround(r);
+  return `${head}${r.reactions ?? '[]'}${tail}`;
+}
+
+/**
+ * The wire JSON of one row up to its reactions and after them. Ids are uuids (nothing to
+ * escape), content is JSON already; only the two names need escaping.
+ */
+function renderAround(r: LeanRow): [string, string] {
   const author = `{"id":"${r.author_id}","username":${JSON.stringify(r.username)},"display_name":${JSON.stringify(r.display_name)}}`;
   const replyTo = r.reply_to === null ? 'null' : `"${r.reply_to}"`;
   const edited = r.edited_ms === null ? 'null' : `"${new Date(r.edited_ms).toISOString()}"`;
-  return (
+  return [
     `{"id":"${r.id}","room_id":"${r.room_id}","seq":${r.seq},"author":${author},` +
-    `"content":${r.content ?? 'null'},"reply_to":${replyTo},"reactions":${r.reactions ?? '[]'},` +
-    `"created_at":"${new Date(r.created_ms).toISOString()}","edited_at":${edited},` +
-    `"deleted":${r.deleted}}`
-  );
+      `"content":${r.content ?? 'null'},"reply_to":${replyTo},"reactions":`,
+    `,"created_at":"${new Date(r.created_ms).toISOString()}","edited_at":${edited},` +
+      `"deleted":${r.deleted}}`,
+  ];
 }

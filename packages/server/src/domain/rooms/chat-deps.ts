@@ -35,7 +35,11 @@ export interface ChatDeps {
   pool: Pool;
   config: Pick<
     Config,
-    'rateLimitSendPerS' | 'rateLimitSendBurst' | 'historyCacheRooms' | 'historyCacheMessages'
+    | 'rateLimitSendPerS'
+    | 'rateLimitSendBurst'
+    | 'historyCacheRooms'
+    | 'historyCacheMessages'
+    | 'historyBlockCacheMb'
   >;
   publish(changes: readonly CommittedChange[]): void;
   /** Read at call time: the hub may be wired after the services are built. */

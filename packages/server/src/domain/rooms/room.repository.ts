@@ -14,6 +14,9 @@ export interface RoomRow {
   archived_at: Date | null;
   last_seq: number;
   member_count: number;
+  /** Changes to existing messages, and renames anywhere (migration 0011): history cache tags. */
+  history_rev: number;
+  names_rev: number;
 }
 
 /** A room as one user sees it: their membership (if any) and read position ride along. */
@@ -29,7 +32,8 @@ export interface JoinedRoomRow extends RoomViewRow {
 }
 
 const ROOM_COLUMNS = `r.id, r.kind, r.name, r.topic, r.visibility, r.created_at, r.archived_at,
-  r.last_seq, (SELECT count(*)::int FROM room_members c WHERE c.room_id = r.id) AS member_count`;
+  r.last_seq, (SELECT count(*)::int FROM room_members c WHERE c.room_id = r.id) AS member_count,
+  r.history_rev, (SELECT rev FROM history_names) AS names_rev`;
 
 const PG_UNIQUE_VIOLATION = '23505';
 const isUniqueViolation = (err: unknown, constraint: string): boolean =>
