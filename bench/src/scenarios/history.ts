@@ -2,6 +2,9 @@
  * Scenario 4: `GET …/messages?limit=50` on a room holding `messages` messages (seeded by SQL),
  * `readers` concurrent readers in a closed loop, half newest page, half a random older page.
  * Readers are wrk connections when wrk is installed (see clients/wrk.ts), else the Node worker.
+ * Two phases with wrk: the first pass on a fresh node (older pages' blocks still to be read from
+ * the database: `history.parley.cold`, reported), then — after one reader has scrolled the room
+ * back once — the steady state the target is about (`history.parley`).
  */
 import type { Profile } from '../profile.js';
 import type { Row } from '../report/types.js';
@@ -33,36 +36,47 @@ export async function historyScenario(profile: Profile, log: (s: string) => void
       concurrency: readers,
       maxRequests: 10_000_000,
     };
-    await runWorker<HistoryResult>('history-readers', { ...params, durationMs: 1000 }); // warm-up
     const label = `limit=50, ${messages.toLocaleString('en')}-message room, ${readers} readers`;
     if (wrkAvailable()) {
-      const [r, res] = await measure(
-        cluster.nodes.map((n) => n.pid),
-        () =>
-          runWrk({
-            url: node.url,
-            connections: readers,
-            durationMs: profile.phaseMs,
-            script: historyLua(user.token, roomId, messages, params.limit),
-          }),
-      );
-      const errors: Record<string, number> = {};
-      if (r.non2xx > 0) errors.http_error = r.non2xx;
-      if (r.socketErrors > 0) errors.socket = r.socketErrors;
-      return [
-        {
-          id: 'history.parley',
+      const phase = async (id: string, what: string): Promise<Row> => {
+        const [r, res] = await measure(
+          cluster.nodes.map((n) => n.pid),
+          () =>
+            runWrk({
+              url: node.url,
+              connections: readers,
+              durationMs: profile.phaseMs,
+              script: historyLua(user.token, roomId, messages, params.limit),
+            }),
+        );
+        const errors: Record<string, number> = {};
+        if (r.non2xx > 0) errors.http_error = r.non2xx;
+        if (r.socketErrors > 0) errors.socket = r.socketErrors;
+        return {
+          id,
           scenario: 'history',
-          label: `${label} (wrk)`,
+          label: `${label}, ${what} (wrk)`,
           system: 'parley',
           throughput: { value: Math.round(r.requests / (r.elapsedMs / 1000)), unit: 'req/s' },
           latencyKind: 'request',
           latency: r.latency,
           errors,
           resources: res,
-        },
-      ];
+        };
+      };
+      // A server that just started: every older page's block is read from the database first.
+      const cold = await phase('history.parley.cold', 'first pass (older-history cache cold)');
+      // Then one reader scrolls the whole room back once, and the target phase measures the
+      // steady state of a node that has served this room before.
+      log(`history: scrolling the room back`);
+      const scrolled = await scrollBack(node.url, user.token, roomId, messages, params.limit);
+      const steady = await phase(
+        'history.parley',
+        `steady state (after a scroll of ${scrolled} pages)`,
+      );
+      return [steady, cold];
     }
+    await runWorker<HistoryResult>('history-readers', { ...params, durationMs: 1000 }); // warm-up
     const [r, res] = await measure(
       cluster.nodes.map((n) => n.pid),
       () => runWorker<HistoryResult>('history-readers', { ...params, durationMs: profile.phaseMs }),
@@ -82,6 +96,31 @@ export async function historyScenario(profile: Profile, log: (s: string) => void
     ];
   } finally {
     await cluster.stop();
+  }
+}
+
+/** Pages from the newest back to the first, one after another, as a reader scrolling up would. */
+async function scrollBack(
+  url: string,
+  token: string,
+  roomId: string,
+  lastSeq: number,
+  limit: number,
+): Promise<number> {
+  let before = lastSeq + 1;
+  let pages = 0;
+  for (;;) {
+    const res = await fetch(
+      `${url}/api/v1/rooms/${roomId}/messages?limit=${limit}&before=${before}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+    if (res.status !== 200) throw new Error(`scrolling history answered ${res.status}`);
+    const page = (await res.json()) as { messages: { seq: number }[]; has_more: boolean };
+    pages++;
+    if (!page.has_more || page.messages.length === 0) return pages;
+    before = page.messages[0]!.seq;
   }
 }
 
