@@ -267,6 +267,17 @@ describe('WebSocket resume window', () => {
     expect(early.events(general).map((e) => e.seq)).toEqual(missed);
   });
 
+  it('honours a resume pipelined right behind an auth frame', async () => {
+    const { from, missed } = await missThree();
+    const piped = await TestSocket.open(t.url);
+    sockets.push(piped);
+    piped.send({ type: 'auth', token: alice.access_token });
+    piped.send({ type: 'resume', positions: { [general]: from } });
+    await piped.next((f) => isEvent(general)(f) && f.seq === missed.at(-1));
+    expect(piped.frames.filter((f) => f.type === 'error')).toEqual([]);
+    expect(piped.events(general).map((e) => e.seq)).toEqual(missed);
+  });
+
   it('ends the window at the first frame of a client that does not resume', async () => {
     const a = await TestSocket.open(t.url, { token: alice.access_token });
     sockets.push(a);

@@ -204,10 +204,9 @@ export class WsConnection implements Sink {
     const clientId = frame.type === 'send' ? frame.client_id : undefined;
     // Limited after decoding, so a refused `send` names its client_id and the client can retry it.
     if (!this.#take(clientId)) return;
-    if (!this.actor && frame.type !== 'auth' && frame.type !== 'ping')
-      return this.error(new AppError('unauthenticated', 'send an auth frame first'));
     const handler = HANDLERS[frame.type] as FrameHandler;
-    // One frame at a time, in order: a `resume` right after `auth` sees the authenticated state.
+    // One frame at a time, in order: a `resume` sent right behind `auth` (without waiting for
+    // `ready`) sees the authenticated state; frames that need it check it when handled.
     this.#pending += 1;
     this.#queue = this.#queue
       .then(() => (this.#closed ? undefined : handler(this, frame)))
