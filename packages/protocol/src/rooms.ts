@@ -29,7 +29,12 @@ export const Room = Type.Object(
         description: "messages by others after last_read_seq (tombstones don't count)",
       }),
     ),
-    last_read_seq: Type.Optional(Type.Integer()),
+    last_read_seq: Type.Optional(
+      Type.Integer({
+        description:
+          'the caller has read up to this seq; a new member starts at the room’s last seq when joining',
+      }),
+    ),
     last_message: Type.Optional(Type.Union([Message, Type.Null()])),
   },
   { title: 'Room', additionalProperties: true },

@@ -27,11 +27,24 @@ describe.each(ENGINES)('read receipts and unread counts (%s PostgreSQL)', (engin
   const listed = async (actor: Actor): Promise<Room> =>
     (await f.chat.rooms.list(actor, 'joined')).find((r) => r.id === roomId)!;
 
+  it('starts a new member at the room’s present: what came before is not unread', async () => {
+    const room = (await f.chat.rooms.create(alice, { name: 'joining', visibility: 'public' })).id;
+    const carols = async () =>
+      (await f.chat.rooms.list(carol, 'joined')).find((r) => r.id === room)!;
+    const before = await f.chat.messages.send(alice, { roomId: room, content: text('before') });
+    await f.chat.members.join(carol, room);
+    expect((await carols()).unread_count).toBe(0);
+    expect((await carols()).last_read_seq).toBeGreaterThanOrEqual(before.message.seq);
+    await f.chat.messages.send(alice, { roomId: room, content: text('after') });
+    expect((await carols()).unread_count).toBe(1);
+  });
+
   it('counts others’ live messages after the read position, through reads, edits and deletes', async () => {
     const sent = [];
     for (let i = 0; i < 5; i++)
       sent.push((await f.chat.messages.send(alice, { roomId, content: text(`m${i}`) })).message);
-    expect(await listed(bob)).toMatchObject({ unread_count: 5, last_read_seq: 0 });
+    expect(await listed(bob)).toMatchObject({ unread_count: 5 });
+    expect((await listed(bob)).last_read_seq).toBeLessThan(sent[0]!.seq); // where he joined
     expect((await listed(bob)).last_message).toMatchObject({ id: sent[4]!.id });
     expect(await listed(alice)).toMatchObject({ unread_count: 0 }); // her own messages
 

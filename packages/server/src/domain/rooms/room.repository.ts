@@ -163,8 +163,11 @@ export async function insertMember(
   userId: string,
   role: MemberRole,
 ): Promise<boolean> {
+  // A new member has read what came before they joined: joining a busy room is not thousands of
+  // unread messages.
   const { rowCount } = await tx.query(
-    `INSERT INTO room_members (room_id, user_id, role) VALUES ($1, $2, $3)
+    `INSERT INTO room_members (room_id, user_id, role, last_read_seq)
+     SELECT $1, $2, $3, last_seq FROM rooms WHERE id = $1
      ON CONFLICT DO NOTHING`,
     [roomId, userId, role],
   );

@@ -102,11 +102,14 @@ export async function updatePasswordHash(db: Queryable, id: string, hash: string
   ]);
 }
 
-/** The public `general` room every new user joins (API.md "Rooms"); undefined if archived/absent. */
+/**
+ * The public `general` room every new user joins (API.md "Rooms"), having read what came before;
+ * undefined if archived/absent.
+ */
 export async function joinDefaultRoom(tx: Queryable, userId: string): Promise<string | undefined> {
   const { rows } = await tx.query<{ room_id: string }>(
-    `INSERT INTO room_members (room_id, user_id, role)
-     SELECT id, $1, 'member' FROM rooms
+    `INSERT INTO room_members (room_id, user_id, role, last_read_seq)
+     SELECT id, $1, 'member', last_seq FROM rooms
      WHERE kind = 'channel' AND lower(name) = 'general' AND archived_at IS NULL
      ORDER BY created_at LIMIT 1
      ON CONFLICT DO NOTHING RETURNING room_id`,
