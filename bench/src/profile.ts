@@ -14,7 +14,8 @@ export interface Profile {
    */
   fanout: { clients: number[]; latencyMessages: number };
   manyRooms: { connections: number; rooms: number; ratePerS: number };
-  history: { messages: number; readers: number };
+  /** `firstPass`: also measure the first pass on a cold cache (before the steady state). */
+  history: { messages: number; readers: number; firstPass: boolean };
   /** `settleMs`: wait before each RSS reading (BENCH_IDLE_SETTLE_MS overrides). */
   idle: { connections: number; settleMs: number };
   scaleOut: { clients: number; nodes: number };
@@ -28,8 +29,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     send: { senders: 64, rooms: 100, steadyRate: 1000 },
     fanout: { clients: [1000], latencyMessages: 0 },
     manyRooms: { connections: 2000, rooms: 200, ratePerS: 200 },
-    history: { messages: 100_000, readers: 16 },
-    idle: { connections: 2000, settleMs: 1500 },
+    history: { messages: 100_000, readers: 16, firstPass: false },
+    idle: { connections: 2000, settleMs: 1000 },
     scaleOut: { clients: 1000, nodes: 3 },
   },
   full: {
@@ -39,7 +40,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     send: { senders: 64, rooms: 100, steadyRate: 1000 },
     fanout: { clients: [1000, 5000, 10_000], latencyMessages: 100 },
     manyRooms: { connections: 10_000, rooms: 1000, ratePerS: 500 },
-    history: { messages: 100_000, readers: 16 },
+    history: { messages: 100_000, readers: 16, firstPass: true },
     idle: { connections: 10_000, settleMs: 3000 },
     scaleOut: { clients: 5000, nodes: 3 },
   },
