@@ -6,7 +6,7 @@
 import { BENCH_SRC } from '../sut/server-process.js';
 import { sleep } from '../lib/clock.js';
 import { WorkerHandle } from '../proc/rpc.js';
-import { ResourceSampler, type ResourceUsage } from '../proc/sampler.js';
+import { readProc, ResourceSampler, type ResourceUsage } from '../proc/sampler.js';
 import type { ConnSpec, ReceiverKind } from '../clients/connections.js';
 import {
   addTallies,
@@ -177,4 +177,23 @@ export async function measure<T>(
     sampler.stop();
     throw err;
   }
+}
+
+/**
+ * Wait until process `pid` has used at most `maxPercent` of a core over a 500 ms window (or
+ * `timeoutMs` passed); returns how long that took. A burst of connections leaves a server busy
+ * for a while after the last one is ready (presence, snapshots): a steady-state measurement
+ * starts after it.
+ */
+export async function quiesce(pid: number, maxPercent = 15, timeoutMs = 60_000): Promise<number> {
+  const started = Date.now();
+  let last = readProc(pid)?.cpuTicks ?? 0;
+  while (Date.now() - started < timeoutMs) {
+    await sleep(500);
+    const now = readProc(pid)?.cpuTicks ?? last;
+    const percent = (now - last) * 2; // ticks are 10 ms: per 500 ms, 1 tick = 2% of a core
+    last = now;
+    if (percent <= maxPercent) break;
+  }
+  return Date.now() - started;
 }

@@ -8,7 +8,7 @@ import { receiverProcesses } from '../profile.js';
 import type { Row } from '../report/types.js';
 import { startParley } from '../sut/parley.js';
 import { createRooms, pool, registerUsers } from '../sut/fixtures.js';
-import { measure, ReceiverGroup, runSenders, spreadHistogram } from './harness.js';
+import { measure, quiesce, ReceiverGroup, runSenders, spreadHistogram } from './harness.js';
 
 export async function manyRoomsScenario(
   profile: Profile,
@@ -38,6 +38,10 @@ export async function manyRoomsScenario(
       receiverProcesses(connections),
     );
     try {
+      const settledMs = await quiesce(node.pid);
+      log(
+        `many rooms: the node settled ${(settledMs / 1000).toFixed(1)} s after the last connection`,
+      );
       const lanes = users.map((u, i) => ({
         url: node.url,
         token: u.token,
@@ -78,7 +82,11 @@ export async function manyRoomsScenario(
           delivery: r.got.tally,
           errors: r.sent.errors,
           resources: res,
-          extra: { messages: r.sent.sent, all_clients_p99_ms: spread.p99 },
+          extra: {
+            messages: r.sent.sent,
+            all_clients_p99_ms: spread.p99,
+            settled_after_connect_s: Math.round(settledMs / 100) / 10,
+          },
         },
       ];
     } finally {
