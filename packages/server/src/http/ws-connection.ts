@@ -153,6 +153,9 @@ export class WsConnection implements Sink {
       sub,
       rooms.map((roomId) => ({ roomId })),
     );
+    // Closed while joining: dispose() has already left the hub; announcing presence or watching
+    // the credential now would outlive the socket.
+    if (this.#closed) return;
     this.send({ type: 'ready', user });
     this.#graceTimer = setTimeout(() => {
       this.#graceTimer = undefined;
