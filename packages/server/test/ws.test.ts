@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caller, text } from './helpers/fixtures.js';
-import { isEvent, TestSocket } from './helpers/realtime-client.js';
+import { isEvent, TestSocket, type Frame } from './helpers/realtime-client.js';
 import { ENGINES } from './helpers/databases.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { registerUser, type TestUser } from './helpers/users.js';
@@ -114,6 +114,33 @@ describe.each(ENGINES)('WebSocket on %s PostgreSQL', (engine) => {
     const live = await post(bob, general, 'live');
     await again.next((f) => isEvent(general)(f) && f.seq === live.body.seq);
     expect(again.events(general)).toHaveLength(4);
+  });
+
+  it('handles sends to different rooms concurrently, each room’s in the order sent', async () => {
+    const side = await call<{ id: string }>(alice, 'POST', '/api/v1/rooms', {
+      name: `side-${engine}`,
+      visibility: 'public',
+    });
+    expect(side.status).toBe(201);
+    const a = await open({ token: alice.access_token });
+    const acked = (id: string) => (f: Frame) => f.type === 'ack' && f.client_id === id;
+    // Hold general's row lock: no send to it can commit until it is released.
+    const blocker = await t.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [general]);
+      a.send({ type: 'send', room_id: general, content: text('held'), client_id: 'g1' });
+      a.send({ type: 'send', room_id: general, content: text('behind it'), client_id: 'g2' });
+      a.send({ type: 'send', room_id: side.body.id, content: text('free'), client_id: 's1' });
+      await a.next(acked('s1'));
+      expect(a.frames.filter((f) => f.type === 'ack' && f.client_id !== 's1')).toEqual([]);
+    } finally {
+      await blocker.query('COMMIT');
+      blocker.release();
+    }
+    const seqOf = (f: Frame) => (f.message as { seq: number }).seq;
+    const [g1, g2] = [await a.next(acked('g1')), await a.next(acked('g2'))];
+    expect(seqOf(g2)).toBe(seqOf(g1) + 1);
   });
 
   it('follows rooms joined later and stops at leave; typing reaches the others', async () => {

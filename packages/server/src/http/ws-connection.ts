@@ -3,7 +3,8 @@
  * shared UTF-8 buffer of each broadcast; the queue is `bufferedAmount`). Lifecycle:
  *   open → (credential at the handshake, or an `auth` frame within AUTH_TIMEOUT_MS) →
  *   authenticate: follow every room of the user, `ready`, presence online, credential watch →
- *   frames, one at a time in arrival order (ws-handlers.ts) → close: leave the hub, presence.
+ *   frames, one at a time in arrival order (ws-handlers.ts; `send`s in order per room, rooms
+ *   concurrently) → close: leave the hub, presence.
  * Live room events wait from `ready` until the client's first frames are handled (or
  * WS_RESUME_GRACE_MS pass): a `resume` sent right after `ready` then takes effect before any live
  * event is written, so a reconnecting client gets what it missed in order and once
@@ -46,6 +47,8 @@ export class WsConnection implements Sink {
   #watch: CredentialWatch | undefined;
   #authTimer: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();
+  /** room → the last `send` to it still being handled (made on first use). */
+  #sends: Map<string, Promise<void>> | undefined;
   /** Frames received and not yet handled. */
   #pending = 0;
   #graceTimer: NodeJS.Timeout | undefined;
@@ -208,22 +211,37 @@ export class WsConnection implements Sink {
     // Limited after decoding, so a refused `send` names its client_id and the client can retry it.
     if (!this.#take(clientId)) return;
     const handler = HANDLERS[frame.type] as FrameHandler;
-    // One frame at a time, in order: a `resume` sent right behind `auth` (without waiting for
-    // `ready`) sees the authenticated state; frames that need it check it when handled.
     this.#pending += 1;
-    this.#queue = this.#queue
-      .then(() => (this.#closed ? undefined : handler(this, frame)))
-      .catch((err: unknown) => {
-        const appErr = toAppError(err as Error);
-        if (appErr.status >= 500) this.log.error({ err }, 'websocket frame failed');
-        this.error(appErr, clientId);
-      })
-      .finally(() => {
-        this.#pending -= 1;
-        // The resume window ends once the client's frames so far are handled; `auth` itself
-        // does not count (the client sends `resume` after it, or after `ready`).
-        if (this.#pending === 0 && frame.type !== 'auth') this.#endGrace();
+    const handled = (before: Promise<unknown>): Promise<void> =>
+      before
+        .then(() => (this.#closed ? undefined : handler(this, frame)))
+        .catch((err: unknown) => {
+          const appErr = toAppError(err as Error);
+          if (appErr.status >= 500) this.log.error({ err }, 'websocket frame failed');
+          this.error(appErr, clientId);
+        })
+        .finally(() => {
+          this.#pending -= 1;
+          // The resume window ends once the client's frames so far are handled; `auth` itself
+          // does not count (the client sends `resume` after it, or after `ready`).
+          if (this.#pending === 0 && frame.type !== 'auth') this.#endGrace();
+        });
+    if (frame.type === 'send') {
+      // After the frames before it (`auth`) and the previous send to the same room, so a room's
+      // messages commit in the order they were sent; sends to other rooms do not wait for it (a
+      // bot posting to many rooms over one socket is not one commit at a time).
+      const sends = (this.#sends ??= new Map());
+      const done = handled(Promise.all([this.#queue, sends.get(frame.room_id)]));
+      sends.set(frame.room_id, done);
+      void done.then(() => {
+        if (sends.get(frame.room_id) === done) sends.delete(frame.room_id);
       });
+      return;
+    }
+    // Other frames one at a time, in order: a `resume` sent right behind `auth` (without
+    // waiting for `ready`) sees the authenticated state; frames that need it check it when
+    // handled.
+    this.#queue = handled(this.#queue);
   }
 
   #endGrace(): void {
