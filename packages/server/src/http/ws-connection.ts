@@ -231,10 +231,11 @@ export class WsConnection implements Sink {
       // messages commit in the order they were sent; sends to other rooms do not wait for it (a
       // bot posting to many rooms over one socket is not one commit at a time).
       const sends = (this.#sends ??= new Map());
-      const done = handled(Promise.all([this.#queue, sends.get(frame.room_id)]));
-      sends.set(frame.room_id, done);
+      const room = frame.room_id.toLowerCase(); // one room, however its uuid is spelled
+      const done = handled(Promise.all([this.#queue, sends.get(room)]));
+      sends.set(room, done);
       void done.then(() => {
-        if (sends.get(frame.room_id) === done) sends.delete(frame.room_id);
+        if (sends.get(room) === done) sends.delete(room);
       });
       return;
     }
