@@ -115,12 +115,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       signalRead: (room_id, user_id, seq) =>
         realtime.hub.signal({ type: 'read', room_id, user_id, seq }),
       limiter: limits.sends,
+      onHistoryBlock: (result) => metrics.historyBlockReads.inc({ result }),
     }),
     readinessChecks: {
       database: () => deps.pool.query('SELECT 1'),
       ...(realtime.brokerCheck ? { broker: realtime.brokerCheck } : {}),
     },
   };
+  metrics.sources.historyBlockBytes = () => ctx.chat.historyBlocks.bytes;
   // Started before any route accepts a connection. Stopped on close after the transports have
   // closed their sockets (lifecycle drain, then their own onClose hooks).
   await realtime.start();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
+import { registerUser } from './helpers/users.js';
 
 interface Sample {
   name: string;
@@ -66,6 +67,35 @@ describe('metrics: GET /metrics', () => {
       find(samples, 'parley_http_request_duration_seconds_count').map((s) => s.labels.route),
     );
     for (const route of routes) expect(route).not.toMatch(/r\d|\?/);
+  });
+
+  it('counts older-history block reads (hit or load) and the cache’s bytes', async () => {
+    const user = await registerUser(t.url);
+    const rooms = (await (
+      await fetch(`${t.url}/api/v1/rooms`, { headers: user.headers })
+    ).json()) as { rooms: { id: string; name: string }[] };
+    const roomId = rooms.rooms.find((r) => r.name === 'general')!.id;
+    // 200 messages by SQL, as the bench seeds them: full blocks of older history.
+    await t.pool.query(
+      `WITH bumped AS (UPDATE rooms SET last_seq = last_seq + 200 WHERE id = $1
+                       RETURNING last_seq - 200 AS base)
+       INSERT INTO messages (room_id, seq, author_id, content)
+       SELECT $1, base + g, $2, jsonb_build_object('type', 'text', 'text', 'm' || g)
+       FROM bumped, generate_series(1, 200) AS g`,
+      [roomId, user.user.id],
+    );
+    const older = () =>
+      fetch(`${t.url}/api/v1/rooms/${roomId}/messages?limit=20&before=100`, {
+        headers: user.headers,
+      });
+    expect((await older()).status).toBe(200); // loads its blocks
+    expect((await older()).status).toBe(200); // finds them
+    const samples = await scrape(t);
+    const reads = (result: string) =>
+      find(samples, 'parley_history_block_reads_total', { result })[0]?.value ?? 0;
+    expect(reads('load')).toBeGreaterThanOrEqual(1);
+    expect(reads('hit')).toBeGreaterThanOrEqual(1);
+    expect(find(samples, 'parley_history_block_cache_bytes')[0]?.value).toBeGreaterThan(0);
   });
 
   it('reports database pool usage and query latency', async () => {

@@ -19,6 +19,8 @@
  * | rateLimitRejections (parley_rate_limit_rejections_total{scope}) | app.ts (`api`), auth limiter (`auth`), send limiter (`send`) |
  * | dbQueryDuration (parley_db_query_duration_seconds{outcome}) | pool-metrics.ts (wraps client.query) |
  * | parley_db_pool_{max,total,idle,waiting}         | read from the pg Pool on each scrape          |
+ * | historyBlockReads (parley_history_block_reads_total{result}) | the older-history cache: a block found (`hit`) or read from the database (`load`) |
+ * | parley_history_block_cache_bytes                | read from the older-history cache on each scrape (app.ts) |
  * | process_*, nodejs_* (event-loop lag, heap, GC)  | prom-client default collectors                |
  */
 import client from 'prom-client';
@@ -28,6 +30,8 @@ import type { Pool } from '../db/pool.js';
 export type Transport = 'ws' | 'sse' | 'longpoll';
 /** Rate limiters, the only values of the `scope` label. */
 export type RateLimitScope = 'api' | 'auth' | 'send';
+/** How the older-history cache found a block: the only values of the `result` label. */
+export type BlockRead = 'hit' | 'load';
 
 export interface Metrics {
   registry: client.Registry;
@@ -40,6 +44,9 @@ export interface Metrics {
   reconciliationCatchups: client.Counter;
   rateLimitRejections: client.Counter<'scope'>;
   dbQueryDuration: client.Histogram<'outcome'>;
+  historyBlockReads: client.Counter<'result'>;
+  /** Read on each scrape; app.ts points them at the parts it builds after the metrics. */
+  sources: { historyBlockBytes: () => number };
 }
 
 export const TRANSPORTS: readonly Transport[] = ['ws', 'sse', 'longpoll'];
@@ -113,6 +120,13 @@ export function createMetrics(pool: Pool): Metrics {
       buckets: QUERY_BUCKETS,
       registers,
     }),
+    historyBlockReads: new client.Counter({
+      name: 'parley_history_block_reads_total',
+      help: 'Older-history blocks a page needed: found in the cache (hit) or read from the database (load)',
+      labelNames: ['result'],
+      registers,
+    }),
+    sources: { historyBlockBytes: () => 0 },
   };
 
   // Zero-initialise the labelled series so dashboards and rate() see them before the first event.
@@ -121,9 +135,10 @@ export function createMetrics(pool: Pool): Metrics {
     metrics.openConnections.set({ transport }, 0);
   }
   for (const scope of RATE_LIMIT_SCOPES) metrics.rateLimitRejections.inc({ scope }, 0);
+  for (const result of ['hit', 'load'] as const) metrics.historyBlockReads.inc({ result }, 0);
 
-  // Pool gauges are read on scrape: no timers, always current.
-  const poolGauge = (name: string, help: string, read: () => number) =>
+  // Gauges read on scrape: no timers, always current.
+  const readOnScrape = (name: string, help: string, read: () => number) =>
     new client.Gauge({
       name,
       help,
@@ -132,15 +147,20 @@ export function createMetrics(pool: Pool): Metrics {
         this.set(read());
       },
     });
-  poolGauge('parley_db_pool_max', 'Configured maximum of database connections', () =>
+  readOnScrape('parley_db_pool_max', 'Configured maximum of database connections', () =>
     Number(pool.options.max ?? 10),
   );
-  poolGauge('parley_db_pool_total', 'Open database connections', () => pool.totalCount);
-  poolGauge('parley_db_pool_idle', 'Idle database connections', () => pool.idleCount);
-  poolGauge(
+  readOnScrape('parley_db_pool_total', 'Open database connections', () => pool.totalCount);
+  readOnScrape('parley_db_pool_idle', 'Idle database connections', () => pool.idleCount);
+  readOnScrape(
     'parley_db_pool_waiting',
     'Queries waiting for a free database connection',
     () => pool.waitingCount,
+  );
+  readOnScrape(
+    'parley_history_block_cache_bytes',
+    'Bytes held by the older-history cache (HISTORY_BLOCK_CACHE_MB bounds it)',
+    () => metrics.sources.historyBlockBytes(),
   );
 
   return metrics;

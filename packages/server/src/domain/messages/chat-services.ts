@@ -39,6 +39,8 @@ export interface ChatWiring {
   waiter: () => RoomWaiter | undefined;
   signalRead?: ChatDeps['signalRead'];
   limiter?: SendRateLimiter;
+  /** Told how each older-history block a page needed was found (app.ts: metrics). */
+  onHistoryBlock?: (read: 'hit' | 'load') => void;
 }
 
 export function createChatServices(w: ChatWiring): ChatServices {
@@ -46,6 +48,7 @@ export function createChatServices(w: ChatWiring): ChatServices {
   const historyBlocks = new HistoryBlocks(
     w.config.historyBlockCacheMb * 1024 * 1024,
     (roomId, from, to) => listRangeRendered(w.pool, roomId, from, to),
+    w.onHistoryBlock,
   );
   const deps: ChatDeps = {
     pool: w.pool,

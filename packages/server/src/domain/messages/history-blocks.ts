@@ -76,6 +76,8 @@ export class HistoryBlocks {
   constructor(
     maxBytes: number,
     private readonly load: BlockLoader,
+    /** Told how each block a page needed was found (metrics). */
+    readonly observe: (read: 'hit' | 'load') => void = () => undefined,
   ) {
     this.#blocks =
       maxBytes > 0
@@ -85,6 +87,11 @@ export class HistoryBlocks {
 
   get size(): number {
     return this.#blocks?.size ?? 0;
+  }
+
+  /** Bytes held, as the size bound counts them. */
+  get bytes(): number {
+    return this.#blocks?.calculatedSize ?? 0;
   }
 
   /**
@@ -186,8 +193,12 @@ class Walk {
   async block(b: number, direction: 1 | -1): Promise<Block | undefined> {
     const found = this.cache.cached(this.room.id, this.rev, b);
     if (found instanceof Promise) return (await found).get(b);
-    if (found) return found;
+    if (found) {
+      this.cache.observe('hit');
+      return found;
+    }
     if (this.#loads-- <= 0) return undefined;
+    this.cache.observe('load');
     const next = b + direction;
     const withNext =
       next >= 0 && next < this.full && !this.cache.cached(this.room.id, this.rev, next);
