@@ -10,8 +10,10 @@
  * deletion, a reaction) and their authors' names; migration 0011 counts both on every node's
  * behalf (`rooms.history_rev`, `history_names.rev`), and every history read already loads the
  * room row for its access check. A block is tagged with the revisions read *before* its query and
- * served only while they are current; a snapshot newer than its tag is never served again (the
- * tag is already stale), one older than its tag cannot happen. New messages do not touch the
+ * served only to reads that saw the same revisions. A change commits its revision bump with it,
+ * so a snapshot can be newer than its tag (a change committed between the check and the query:
+ * then only reads as old as the tag, concurrent with it, are served the fresher block, and every
+ * later read sees the new revision and reloads) but never older. New messages do not touch the
  * revision, so a busy room's older blocks stay warm while it grows; the first edit or reaction in
  * a room makes all its blocks stale at once, everywhere, and they reload as they are read.
  *
