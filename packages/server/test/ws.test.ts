@@ -208,6 +208,17 @@ describe.each(ENGINES)('WebSocket on %s PostgreSQL', (engine) => {
     );
   });
 
+  it('tells connections that arrive together who is online (their lookups shared)', async () => {
+    const early = await registerUser(t.url);
+    await open({ token: early.access_token });
+    const users = [await registerUser(t.url), await registerUser(t.url), await registerUser(t.url)];
+    const sockets = await Promise.all(users.map((u) => open({ token: u.access_token })));
+    for (const s of sockets)
+      await s.next(
+        (f) => f.type === 'presence' && f.user_id === early.user.id && f.status === 'online',
+      );
+  });
+
   it('closes a connection whose session was revoked with 4401', async () => {
     const user = await registerUser(t.url);
     const s = await open({ token: user.access_token });

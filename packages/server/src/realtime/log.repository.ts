@@ -14,8 +14,8 @@ export interface EventLogReader {
   lastSeqs(roomIds: readonly string[]): Promise<Map<string, number>>;
   /** The rooms (not archived) each user is a member of. */
   memberships(userIds: readonly string[]): Promise<Map<string, string[]>>;
-  /** Those of `among` who share a (not archived) room with `userId`. */
-  roommates(userId: string, among: readonly string[]): Promise<string[]>;
+  /** For each of `userIds`, those of `among` who share a (not archived) room with them. */
+  roommates(userIds: readonly string[], among: readonly string[]): Promise<Map<string, string[]>>;
 }
 
 export function eventLogReader(db: Queryable): EventLogReader {
@@ -45,17 +45,21 @@ export function eventLogReader(db: Queryable): EventLogReader {
       return out;
     },
 
-    async roommates(userId, among) {
+    async roommates(userIds, among) {
+      const out = new Map<string, string[]>(userIds.map((u) => [u, []]));
+      const users = userIds.filter(isUuid);
       const candidates = among.filter(isUuid);
-      if (!isUuid(userId) || candidates.length === 0) return [];
-      const { rows } = await db.query<{ user_id: string }>(
-        `SELECT DISTINCT other.user_id FROM room_members mine
+      if (users.length === 0 || candidates.length === 0) return out;
+      const { rows } = await db.query<{ user_id: string; other_id: string }>(
+        `SELECT DISTINCT mine.user_id, other.user_id AS other_id FROM room_members mine
          JOIN rooms r ON r.id = mine.room_id AND r.archived_at IS NULL
          JOIN room_members other ON other.room_id = mine.room_id
-         WHERE mine.user_id = $1 AND other.user_id = ANY($2::uuid[]) AND other.user_id <> $1`,
-        [userId, candidates],
+         WHERE mine.user_id = ANY($1::uuid[]) AND other.user_id = ANY($2::uuid[])
+           AND other.user_id <> mine.user_id`,
+        [users, candidates],
       );
-      return rows.map((r) => r.user_id);
+      for (const r of rows) out.get(r.user_id)?.push(r.other_id);
+      return out;
     },
   };
 }

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { BatchedLookup } from '../db/batch-queue.js';
 import type { Logger } from 'pino';
 import type { Hub } from './hub.js';
 import type { EventLogReader } from './log.repository.js';
@@ -26,6 +27,10 @@ export class Presence {
    * alone, so an entry is never stale: the bound only caps memory.
    */
   readonly #onlineFrames = new LRUCache<string, Outbound>({ max: ONLINE_FRAMES });
+  readonly #roommates = new BatchedLookup<string, string[]>(
+    (userIds) => this.#lookupRoommates(userIds),
+    (userId) => userId,
+  );
 
   constructor(
     private readonly store: PresenceStore,
@@ -65,12 +70,24 @@ export class Presence {
     return this.store.online(userIds);
   }
 
-  /** Who of the people sharing a room with `userId` is online now: a new connection's snapshot. */
+  /**
+   * Who of the people sharing a room with `userId` is online now: a new connection's snapshot.
+   * Connections that ask while a lookup runs wait for the next one, which serves them all in
+   * one query (a restart reconnects everyone at once); each lookup reads who is online after
+   * every connection in it asked, so none misses a roommate who came online before it joined
+   * its rooms.
+   */
   async onlineRoommates(userId: string): Promise<string[]> {
-    // Start from who is online (usually far fewer than everyone sharing `general`), then keep
-    // those who share a room: the database touches only online users' memberships.
-    const online = (await this.store.everyoneOnline()).filter((id) => id !== userId);
-    return online.length === 0 ? [] : this.reader.roommates(userId, online);
+    return (await this.#roommates.load(userId)) ?? [];
+  }
+
+  /** One lookup for many users: who is online, then who of them shares a room with each. */
+  async #lookupRoommates(userIds: string[]): Promise<Map<string, string[]>> {
+    // Start from who is online (usually far fewer than everyone sharing `general`): the
+    // database touches only online users' memberships.
+    const online = await this.store.everyoneOnline();
+    if (online.length === 0) return new Map();
+    return this.reader.roommates(userIds, online);
   }
 
   /** `onlineRoommates` as the `presence` frames a new connection is sent. */
