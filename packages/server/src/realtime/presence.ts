@@ -18,6 +18,7 @@ import type { Subscription } from './subscription.js';
 
 const ONLINE_FRAMES = 10_000;
 const ROOMMATES_BATCH = 16;
+const ROOMMATE_ROWS = 20_000;
 
 export class Presence {
   readonly #node = randomBytes(4).toString('hex');
@@ -31,8 +32,9 @@ export class Presence {
   readonly #roommates = new BatchedLookup<string, string[]>(
     (userIds) => this.#lookupRoommates(userIds),
     (userId) => userId,
-    // An answer is up to (users × online) rows, parsed in one go: small batches keep each
-    // parse short next to deliveries (256 users of a 1,000-member room blocked for ~0.5 s).
+    // An answer is up to (users × online) rows, each query's parsed in one go: small batches,
+    // and queries of at most ROOMMATE_ROWS rows, keep each parse short next to deliveries (256
+    // users of a 1,000-member room at once blocked them for ~0.5 s).
     ROOMMATES_BATCH,
   );
 
@@ -91,7 +93,13 @@ export class Presence {
     // database touches only online users' memberships.
     const online = await this.store.everyoneOnline();
     if (online.length === 0) return new Map();
-    return this.reader.roommates(userIds, online);
+    // At most ~ROOMMATE_ROWS rows per query: with 10,000 users online, two users at a time.
+    const per = Math.max(1, Math.floor(ROOMMATE_ROWS / online.length));
+    const found = new Map<string, string[]>();
+    for (let i = 0; i < userIds.length; i += per)
+      for (const [userId, ids] of await this.reader.roommates(userIds.slice(i, i + per), online))
+        found.set(userId, ids);
+    return found;
   }
 
   /** `onlineRoommates` as the `presence` frames a new connection is sent. */
