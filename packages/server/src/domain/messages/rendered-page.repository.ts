@@ -2,8 +2,8 @@
  * A history page as wire JSON (API.md `Message`) for one viewer, one JSON text per message,
  * without parsing rows into objects and encoding them again: PostgreSQL returns each column as
  * the text the wire needs — content as its stored JSON, times as epoch milliseconds, reactions
- * (only for messages that have any: `reaction_count`, migration 0009) already aggregated — and
- * `renderMessage` splices them into the JSON. On random older pages of a 100k-message room,
+ * (only for messages that have any: `reaction_count`, migration 0009) already grouped — and
+ * `renderAround`/`renderCell` splice them into the JSON (the reader's `me` from the user ids). On random older pages of a 100k-message room,
  * parsing and re-encoding 50 rows was ~40% of a history request's server CPU, and rendering the
  * whole JSON inside PostgreSQL (tried first) moved that cost onto the database, which all nodes
  * share (docs/PERFORMANCE.md).
@@ -41,7 +41,29 @@ interface LeanRow {
 /** Epoch milliseconds, truncated like `Date#toISOString` truncates microseconds. */
 const epochMs = (column: string) => `floor(extract(epoch from ${column}) * 1000)::int8`;
 
-/** Up to `limit` messages next to the cursor, oldest first (as `listPage`). */
+/**
+ * The lean columns of the messages in `source` (a relation `p` shaped like `messages`), oldest
+ * first; `reactions` is the JSON of `[{emoji, user_ids}]`, only for messages that have any.
+ */
+const LEAN_SELECT = (source: string, where = 'true') => /* sql */ `
+  SELECT p.id, p.room_id, p.seq, p.author_id, u.username, u.display_name,
+         CASE WHEN p.deleted_at IS NULL THEN p.content::text END AS content,
+         p.reply_to,
+         CASE WHEN p.reaction_count > 0 THEN (
+           SELECT json_agg(json_build_object('emoji', g.emoji, 'user_ids', g.user_ids)
+                           ORDER BY g.first_at, g.emoji)::text
+           FROM (SELECT emoji, array_agg(user_id ORDER BY created_at, user_id) AS user_ids,
+                        min(created_at) AS first_at
+                 FROM reactions WHERE message_id = p.id GROUP BY emoji) g
+         ) END AS reactions,
+         ${epochMs('p.created_at')} AS created_ms,
+         ${epochMs('p.edited_at')} AS edited_ms,
+         p.deleted_at IS NOT NULL AS deleted
+  FROM ${source} p JOIN users u ON u.id = p.author_id
+  WHERE ${where}
+  ORDER BY p.seq`;
+
+/** Up to `limit` messages next to the cursor, oldest first (as `listPage`), for `viewerId`. */
 export async function listPageRendered(
   db: Queryable,
   roomId: string,
@@ -52,28 +74,12 @@ export async function listPageRendered(
   const [where, order] = cursor.kind === 'before' ? ['seq < $3', 'DESC'] : ['seq > $3', 'ASC'];
   const { rows } = await db.query<LeanRow>({
     name: `parley_page_lean_${cursor.kind}`,
-    text: /* sql */ `
-      SELECT p.id, p.room_id, p.seq, p.author_id, u.username, u.display_name,
-             CASE WHEN p.deleted_at IS NULL THEN p.content::text END AS content,
-             p.reply_to,
-             CASE WHEN p.reaction_count > 0 THEN (
-               SELECT json_agg((SELECT row_to_json(x) FROM (SELECT g.emoji, g.count, g.me) x)
-                               ORDER BY g.first_at, g.emoji)::text
-               FROM (SELECT emoji, count(*)::int AS count, bool_or(user_id = $4::uuid) AS me,
-                            min(created_at) AS first_at
-                     FROM reactions WHERE message_id = p.id GROUP BY emoji) g
-             ) END AS reactions,
-             ${epochMs('p.created_at')} AS created_ms,
-             ${epochMs('p.edited_at')} AS edited_ms,
-             p.deleted_at IS NOT NULL AS deleted
-      FROM (SELECT id, room_id, seq, author_id, content, reply_to, reaction_count, created_at,
-                   edited_at, deleted_at
-            FROM messages WHERE room_id = $1 AND ${where} ORDER BY seq ${order} LIMIT $2) p
-      JOIN users u ON u.id = p.author_id
-      ORDER BY p.seq`,
-    values: [roomId, limit, cursor.seq, viewerId],
+    text: LEAN_SELECT(
+      `(SELECT * FROM messages WHERE room_id = $1 AND ${where} ORDER BY seq ${order} LIMIT $2)`,
+    ),
+    values: [roomId, limit, cursor.seq],
   });
-  return rows.map((r) => ({ seq: r.seq, json: renderMessage(r) }));
+  return rows.map((r) => ({ seq: r.seq, json: renderCell(toCell(r), viewerId) }));
 }
 
 /**
@@ -89,30 +95,16 @@ export async function listRangeRendered(
 ): Promise<RenderedCell[]> {
   const { rows } = await db.query<LeanRow>({
     name: 'parley_range_lean',
-    text: /* sql */ `
-      SELECT p.id, p.room_id, p.seq, p.author_id, u.username, u.display_name,
-             CASE WHEN p.deleted_at IS NULL THEN p.content::text END AS content,
-             p.reply_to,
-             CASE WHEN p.reaction_count > 0 THEN (
-               SELECT json_agg(json_build_object('emoji', g.emoji, 'user_ids', g.user_ids)
-                               ORDER BY g.first_at, g.emoji)::text
-               FROM (SELECT emoji, array_agg(user_id ORDER BY created_at, user_id) AS user_ids,
-                            min(created_at) AS first_at
-                     FROM reactions WHERE message_id = p.id GROUP BY emoji) g
-             ) END AS reactions,
-             ${epochMs('p.created_at')} AS created_ms,
-             ${epochMs('p.edited_at')} AS edited_ms,
-             p.deleted_at IS NOT NULL AS deleted
-      FROM messages p JOIN users u ON u.id = p.author_id
-      WHERE p.room_id = $1 AND p.seq BETWEEN $2 AND $3
-      ORDER BY p.seq`,
+    text: LEAN_SELECT('messages', 'p.room_id = $1 AND p.seq BETWEEN $2 AND $3'),
     values: [roomId, from, to],
   });
-  return rows.map((r) => {
-    const [head, tail] = renderAround(r);
-    if (r.reactions === null) return { seq: r.seq, json: `${head}[]${tail}` };
-    return { seq: r.seq, head, tail, reactions: JSON.parse(r.reactions) as StoredReaction[] };
-  });
+  return rows.map(toCell);
+}
+
+function toCell(r: LeanRow): RenderedCell {
+  const [head, tail] = renderAround(r);
+  if (r.reactions === null) return { seq: r.seq, json: `${head}[]${tail}` };
+  return { seq: r.seq, head, tail, reactions: JSON.parse(r.reactions) as StoredReaction[] };
 }
 
 /** One message of a block, ready to send: whole, or around reactions that differ per reader. */
@@ -128,12 +120,6 @@ export function renderCell(c: RenderedCell, viewerId: string): string {
       `{"emoji":${JSON.stringify(r.emoji)},"count":${r.user_ids.length},"me":${r.user_ids.includes(viewerId)}}`,
   );
   return `${c.head}[${reactions.join(',')}]${c.tail}`;
-}
-
-/** The wire JSON of one row, in `Message`'s field order. */
-function renderMessage(r: LeanRow): string {
-  const [head, tail] = renderAround(r);
-  return `${head}${r.reactions ?? '[]'}${tail}`;
 }
 
 /**
