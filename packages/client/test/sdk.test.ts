@@ -53,7 +53,13 @@ describe('@parley/client against a real server', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp('external', { rateLimitSendPerS: 1000, rateLimitSendBurst: 1000 });
+    // A minute-long resume window: live events reach these clients at once only because the
+    // SDK ends it with its `resume` right after `ready`, with or without positions.
+    t = await startTestApp('external', {
+      rateLimitSendPerS: 1000,
+      rateLimitSendBurst: 1000,
+      wsResumeGraceMs: 60_000,
+    });
     alice = new ParleyClient({ baseUrl: t.url });
     bob = new ParleyClient({ baseUrl: t.url });
     await alice.auth.register({
