@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { caller, text } from './helpers/fixtures.js';
 import { isEvent, TestSocket, TestStream, type Frame } from './helpers/realtime-client.js';
 import { rssOf, startCluster, type Cluster } from './helpers/realtime-cluster.js';
-import { registerUser, type TestUser } from './helpers/users.js';
+import { generalRoomId, registerUser, type TestUser } from './helpers/users.js';
 
 const created = (roomId: string) => isEvent(roomId, 'message.created');
 const seqsOf = (frames: Frame[]) => frames.map((f) => f.seq as number);
@@ -44,12 +44,7 @@ describe('three server processes sharing PostgreSQL and Redis', () => {
     alice = await registerUser(c.nodes[0]!.url);
     bob = await registerUser(c.nodes[1]!.url);
     carol = await registerUser(c.nodes[2]!.url);
-    const rooms = await caller(c.nodes[0]!.url)<{ rooms: { id: string; name: string }[] }>(
-      alice,
-      'GET',
-      '/api/v1/rooms',
-    );
-    general = rooms.body.rooms.find((r) => r.name === 'general')!.id;
+    general = await generalRoomId(c.nodes[0]!.url, alice);
   }, 120_000);
   afterAll(async () => {
     for (const client of clients) client.kill();

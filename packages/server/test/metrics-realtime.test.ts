@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitEvents, REDIS_URL, uniquePrefix } from './helpers/realtime.js';
 import { isEvent, TestSocket, TestStream } from './helpers/realtime-client.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
-import { registerUser, type TestUser } from './helpers/users.js';
+import { generalRoomId, registerUser, type TestUser } from './helpers/users.js';
 
 /** Sum of a metric's samples whose line matches `labels` (e.g. `transport="ws"`). */
 async function metric(t: TestApp, name: string, labels = ''): Promise<number> {
@@ -22,12 +22,6 @@ async function metric(t: TestApp, name: string, labels = ''): Promise<number> {
 /** Polls `check` up to 200 times, 10 ms apart (the caller asserts afterwards). */
 async function until(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 10));
-}
-
-async function generalId(t: TestApp, user: TestUser): Promise<string> {
-  const res = await fetch(`${t.url}/api/v1/rooms`, { headers: user.headers });
-  const { rooms } = (await res.json()) as { rooms: { id: string; name: string }[] };
-  return rooms.find((r) => r.name === 'general')!.id;
 }
 
 async function send(t: TestApp, user: TestUser, roomId: string, text: string) {
@@ -51,7 +45,7 @@ describe('realtime metrics', () => {
       realtimeReconcileMs: 100,
     });
     user = await registerUser(t.url);
-    roomId = await generalId(t, user);
+    roomId = await generalRoomId(t.url, user);
   });
   afterAll(() => t?.close());
 
@@ -146,7 +140,7 @@ describe('broker publish failures', () => {
 
   it('are counted', async () => {
     const user = await registerUser(t.url);
-    const roomId = await generalId(t, user);
+    const roomId = await generalRoomId(t.url, user);
     // Registration already published (member.joined) and failed: count from here.
     await until(async () => (await metric(t, 'parley_broker_publish_failures_total')) > 0);
     const before = await metric(t, 'parley_broker_publish_failures_total');
@@ -169,7 +163,7 @@ describe('rate-limit rejections by limiter', () => {
 
   it('counts the auth and send limiters apart from the API limiter', async () => {
     const user = await registerUser(t.url);
-    const roomId = await generalId(t, user);
+    const roomId = await generalRoomId(t.url, user);
     const sends = await Promise.all(
       ['a', 'b', 'c'].map((text) =>
         fetch(`${t.url}/api/v1/rooms/${roomId}/messages`, {

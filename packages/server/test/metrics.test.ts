@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
-import { registerUser } from './helpers/users.js';
+import { generalRoomId, registerUser } from './helpers/users.js';
 
 interface Sample {
   name: string;
@@ -71,10 +71,7 @@ describe('metrics: GET /metrics', () => {
 
   it('counts older-history block reads (hit or load) and the cache’s bytes', async () => {
     const user = await registerUser(t.url);
-    const rooms = (await (
-      await fetch(`${t.url}/api/v1/rooms`, { headers: user.headers })
-    ).json()) as { rooms: { id: string; name: string }[] };
-    const roomId = rooms.rooms.find((r) => r.name === 'general')!.id;
+    const roomId = await generalRoomId(t.url, user);
     // 200 messages by SQL, as the bench seeds them: full blocks of older history.
     await t.pool.query(
       `WITH bumped AS (UPDATE rooms SET last_seq = last_seq + 200 WHERE id = $1

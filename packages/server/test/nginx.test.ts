@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/databases.js';
 import { startNginx, type RunningNginx } from './helpers/nginx.js';
 import { isEvent, TestSocket, TestStream, type Frame } from './helpers/realtime-client.js';
 import { spawnServer, type ServerProcess } from './helpers/server-process.js';
-import { registerUser } from './helpers/users.js';
+import { generalRoomId, registerUser } from './helpers/users.js';
 
 interface Answer {
   status: number;
@@ -110,10 +110,7 @@ describe('nginx in front of two Parley nodes', () => {
     // Connections from one client address: the handshakes count against its API rate.
     const alice = await registerUser(nginx!.url);
     const bob = await registerUser(nginx!.url);
-    const rooms = (await (
-      await fetch(`${nginx!.url}/api/v1/rooms`, { headers: alice.headers })
-    ).json()) as { rooms: { id: string; name: string }[] };
-    const general = rooms.rooms.find((r) => r.name === 'general')!.id;
+    const general = await generalRoomId(nginx!.url, alice);
 
     // least_conn spreads the two long-lived connections over the two nodes.
     const socket = await TestSocket.open(nginx!.url, { token: alice.access_token });

@@ -9,7 +9,7 @@ import { caller, text } from './helpers/fixtures.js';
 import { ENGINES } from './helpers/databases.js';
 import { isEvent, TestStream } from './helpers/realtime-client.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
-import { registerUser, type TestUser } from './helpers/users.js';
+import { generalRoomId, registerUser, type TestUser } from './helpers/users.js';
 
 describe.each(ENGINES)('SSE and long-polling on %s PostgreSQL', (engine) => {
   let t: TestApp;
@@ -38,12 +38,7 @@ describe.each(ENGINES)('SSE and long-polling on %s PostgreSQL', (engine) => {
     });
     call = caller(t.url);
     [alice, bob] = [await registerUser(t.url), await registerUser(t.url)];
-    const rooms = await call<{ rooms: { id: string; name: string }[] }>(
-      alice,
-      'GET',
-      '/api/v1/rooms',
-    );
-    general = rooms.body.rooms.find((r) => r.name === 'general')!.id;
+    general = await generalRoomId(t.url, alice);
   });
   afterAll(async () => {
     for (const s of streams) s.close();

@@ -9,7 +9,7 @@ import { caller, text } from './helpers/fixtures.js';
 import { isEvent, TestSocket, type Frame } from './helpers/realtime-client.js';
 import { ENGINES } from './helpers/databases.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
-import { registerUser, type TestUser } from './helpers/users.js';
+import { generalRoomId, registerUser, type TestUser } from './helpers/users.js';
 
 describe.each(ENGINES)('WebSocket on %s PostgreSQL', (engine) => {
   let t: TestApp;
@@ -36,12 +36,7 @@ describe.each(ENGINES)('WebSocket on %s PostgreSQL', (engine) => {
     });
     call = caller(t.url);
     [alice, bob] = [await registerUser(t.url), await registerUser(t.url)];
-    const rooms = await call<{ rooms: { id: string; name: string }[] }>(
-      alice,
-      'GET',
-      '/api/v1/rooms',
-    );
-    general = rooms.body.rooms.find((r) => r.name === 'general')!.id;
+    general = await generalRoomId(t.url, alice);
   });
   afterAll(async () => {
     for (const s of sockets) s.kill();
@@ -272,12 +267,7 @@ describe('WebSocket resume window', () => {
     t = await startTestApp('external', { wsResumeGraceMs: 60_000 });
     call = caller(t.url);
     [alice, bob] = [await registerUser(t.url), await registerUser(t.url)];
-    const rooms = await call<{ rooms: { id: string; name: string }[] }>(
-      alice,
-      'GET',
-      '/api/v1/rooms',
-    );
-    general = rooms.body.rooms.find((r) => r.name === 'general')!.id;
+    general = await generalRoomId(t.url, alice);
   });
   afterAll(async () => {
     for (const s of sockets) s.kill();

@@ -94,3 +94,10 @@ async function postJson(
   }
   return JSON.parse(text) as AuthBody;
 }
+
+/** The id of the `general` room every new user is in, as `user` lists it. */
+export async function generalRoomId(baseUrl: string, user: { headers: Record<string, string> }) {
+  const res = await fetch(`${baseUrl}/api/v1/rooms`, { headers: user.headers });
+  const { rooms } = (await res.json()) as { rooms: { id: string; name: string }[] };
+  return rooms.find((r) => r.name === 'general')!.id;
+}
