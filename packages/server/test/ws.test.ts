@@ -315,3 +315,48 @@ describe('WebSocket resume window', () => {
     expect(a.events(general).map((e) => e.seq)).toEqual([live]);
   });
 });
+
+describe('WebSocket writes of one turn', () => {
+  let t: TestApp;
+  let alice: TestUser;
+  let bob: TestUser;
+  let general: string;
+  const sockets: TestSocket[] = [];
+
+  beforeAll(async () => {
+    // A queue limit far below one group-committed batch of ~4 KB messages.
+    t = await startTestApp('external', {
+      realtimeQueueBytes: 16 * 1024,
+      rateLimitSendPerS: 1000,
+      rateLimitSendBurst: 1000,
+    });
+    [alice, bob] = [await registerUser(t.url), await registerUser(t.url)];
+    general = await generalRoomId(t.url, alice);
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.kill();
+    await t.close();
+  });
+
+  it('are not a backlog: a reading client gets a burst larger than its queue limit, no resync', async () => {
+    const a = await TestSocket.open(t.url, { token: alice.access_token });
+    sockets.push(a);
+    a.send({ type: 'resume', positions: {} });
+    const call = caller(t.url);
+    const big = 'x'.repeat(3900);
+    // Concurrent sends commit in shared batches, so their events fan out in the same turn.
+    const sent = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const res = await call<{ seq: number }>(bob, 'POST', `/api/v1/rooms/${general}/messages`, {
+          content: text(big),
+        });
+        expect(res.status).toBe(201);
+        return res.body.seq;
+      }),
+    );
+    const last = Math.max(...sent);
+    await a.next((f) => isEvent(general)(f) && f.seq === last);
+    expect(a.frames.filter((f) => f.type === 'resync')).toEqual([]);
+    expect(a.events(general).map((e) => e.seq)).toEqual(sent.sort((p, q) => p - q));
+  });
+});

@@ -6,13 +6,15 @@
  *
  * Headers for proxies: `text/event-stream`, `Cache-Control: no-cache, no-transform`,
  * `X-Accel-Buffering: no` (nginx must not buffer), and no compression (nothing compresses it).
- * The queue is the response's unsent bytes (`writableLength`). Lifecycle: opened by
+ * Frames written in one turn leave together (coalesced-writes.ts). The queue is the response's
+ * unsent bytes (`writableLength`). Lifecycle: opened by
  * stream.routes.ts, which also pings every open stream and ends them all on drain; `close`
  * ends the response (the browser's EventSource reconnects with `Last-Event-ID`).
  */
 import type { ServerResponse } from 'node:http';
 import type { Outbound } from '../realtime/outbound.js';
 import type { Sink, Subscription } from '../realtime/subscription.js';
+import { coalescedBytes, writeCoalesced } from './coalesced-writes.js';
 import { encodeCursor } from './sse-cursor.js';
 
 export const SSE_HEADERS = {
@@ -35,20 +37,22 @@ export class SseStream implements Sink {
   ) {}
 
   buffered(): number {
-    return this.res.writableLength;
+    return Math.max(0, this.res.writableLength - coalescedBytes(this.res));
   }
 
   write(frame: Outbound, sub: Subscription): void {
     if (this.#ended) return;
     const carriesCursor = frame.seq !== undefined || frame.name === 'resync';
     if (!carriesCursor) {
-      this.res.write(
+      writeCoalesced(
+        this.res,
         cached(frame, 'sse:signal', () => `event: ${frame.name}\ndata: ${frame.json}\n\n`),
       );
     } else if (this.singleRoom) {
       // After a resync the position moved; the frame's own seq is the cursor otherwise.
       const seq = frame.seq ?? sub.positions.get(frame.roomId ?? '') ?? 0;
-      this.res.write(
+      writeCoalesced(
+        this.res,
         cached(
           frame,
           'sse:room',
@@ -58,7 +62,10 @@ export class SseStream implements Sink {
     } else {
       // Multi-room cursor: everything this client has, including this event.
       if (frame.seq !== undefined && frame.roomId) sub.positions.set(frame.roomId, frame.seq);
-      this.res.write(`event: ${frame.name}\nid: ${encodeCursor(sub)}\ndata: ${frame.json}\n\n`);
+      writeCoalesced(
+        this.res,
+        `event: ${frame.name}\nid: ${encodeCursor(sub)}\ndata: ${frame.json}\n\n`,
+      );
     }
   }
 

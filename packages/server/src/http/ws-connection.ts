@@ -22,6 +22,7 @@ import { AppError } from '../errors.js';
 import { Outbound } from '../realtime/outbound.js';
 import type { Sink, Subscription } from '../realtime/subscription.js';
 import { toAppError } from './error-handler.js';
+import { coalescedBytes, writeCoalesced } from './coalesced-writes.js';
 import { watchCredential, type Authenticated, type CredentialWatch } from './ws-auth.js';
 import { decodeFrame } from './ws-frames.js';
 import { HANDLERS, type FrameHandler } from './ws-handlers.js';
@@ -80,7 +81,7 @@ export class WsConnection implements Sink {
   // ---- Sink ----------------------------------------------------------------------------------
 
   buffered(): number {
-    return this.socket.bufferedAmount;
+    return Math.max(0, this.socket.bufferedAmount - coalescedBytes(this.#raw));
   }
 
   write(frame: Outbound): void {
@@ -88,8 +89,9 @@ export class WsConnection implements Sink {
     // The broadcast's pre-built frame straight onto the TCP socket (Outbound.wsFrame): safe to
     // interleave with `ws`'s own sends, which are synchronous whole-frame writes without
     // permessage-deflate (off: the server's default, see ws.routes.ts); `bufferedAmount` still
-    // counts these bytes, so the slow-consumer limit holds.
-    this.#raw.write(frame.wsFrame);
+    // counts these bytes, so the slow-consumer limit holds. Frames written in one turn leave
+    // in one syscall (coalesced-writes.ts).
+    writeCoalesced(this.#raw, frame.wsFrame);
   }
 
   close(reason: keyof typeof CLOSE_CODES): void {
@@ -168,12 +170,8 @@ export class WsConnection implements Sink {
     void presence.connected(sub);
     // Changes arrive as they happen; who is online already, the client learns once, here.
     presence.onlineSnapshot(actor.id).then(
-      (frames) => {
-        // One TCP write for the whole snapshot rather than one per roommate.
-        this.#raw.cork();
-        for (const frame of frames) sub.direct(frame);
-        this.#raw.uncork();
-      },
+      // One TCP write for the whole snapshot: the frames are coalesced like every write.
+      (frames) => frames.forEach((frame) => sub.direct(frame)),
       (err: unknown) => this.log.warn({ err }, 'presence snapshot failed'),
     );
     this.#watch = watchCredential(this.ctx, credential, (err) => this.fail(err));

@@ -30,7 +30,10 @@ export interface Sink {
   readonly userId: string;
   /** Labels this connection's metrics (open connections, deliveries, latency). */
   readonly transport?: Transport;
-  /** Bytes accepted by `write` and not yet handed to the network: the outbound queue. */
+  /**
+   * Bytes accepted by `write` in earlier turns and not yet handed to the network: the outbound
+   * queue. (This turn's writes leave together at its end: not a backlog yet.)
+   */
   buffered(): number;
   write(frame: Outbound, sub: Subscription): void;
   /**
