@@ -1,11 +1,14 @@
 /**
- * Frames written to one socket within one turn of the event loop leave in one `writev`.
+ * Frames written to one socket within one turn of the event loop leave in (at most) two syscalls.
  *
  * Group commit acknowledges a batch of sends at once, so their events fan out in the same turn:
  * with a plain `write` each recipient got one syscall (and one wake-up on its side) per event.
- * The first write of a turn corks the socket; one `process.nextTick` — after the promise
- * continuations that publish the rest of the batch, before any I/O — uncorks every socket
- * written meanwhile. Each event is still its own frame; nothing waits past the current turn.
+ * The turn's first frame to a socket is written at once — a lone event costs what a plain write
+ * does and leaves without waiting for the rest of the fan-out loop. A second frame in the same
+ * turn corks the socket, and one `process.nextTick` — after the promise continuations that
+ * publish the rest of a batch, before any I/O — uncorks every socket corked meanwhile: the rest
+ * of the burst leaves in one `writev`. Each event is still its own frame; nothing waits past the
+ * turn it was written in.
  *
  * Order is the socket's own: corked writes queue in the stream in call order, and `ws`'s own
  * sends (its cork/write/uncork pairs nest inside ours) queue behind them.
@@ -16,27 +19,29 @@
  */
 import type { Writable } from 'node:stream';
 
-/** Sockets corked in this turn → bytes written to them since. */
-const corked = new Map<Writable, number>();
+/** Sockets written in this turn → bytes corked since (0: written once, not corked). */
+const written = new Map<Writable, number>();
 
-function uncorkAll(): void {
-  const sockets = [...corked.keys()];
-  corked.clear();
-  for (const socket of sockets) socket.uncork();
+function endTurn(): void {
+  const sockets = [...written];
+  written.clear();
+  for (const [socket, corkedBytes] of sockets) if (corkedBytes > 0) socket.uncork();
 }
 
 export function writeCoalesced(socket: Writable, chunk: Buffer | string): void {
-  const bytes = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-  const pending = corked.get(socket);
-  if (pending === undefined) {
-    if (corked.size === 0) process.nextTick(uncorkAll);
-    socket.cork();
+  const corkedBytes = written.get(socket);
+  if (corkedBytes === undefined) {
+    if (written.size === 0) process.nextTick(endTurn);
+    written.set(socket, 0);
+  } else {
+    if (corkedBytes === 0) socket.cork();
+    const bytes = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    written.set(socket, corkedBytes + bytes);
   }
-  corked.set(socket, (pending ?? 0) + bytes);
   socket.write(chunk);
 }
 
 /** Bytes written to `socket` in this turn, still corked: they leave when the turn ends. */
 export function coalescedBytes(socket: Writable): number {
-  return corked.get(socket) ?? 0;
+  return written.get(socket) ?? 0;
 }
