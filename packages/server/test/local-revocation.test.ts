@@ -6,14 +6,10 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessTokens } from '../src/domain/auth/access-token.js';
-import { ApiTokenService } from '../src/domain/auth/api-token.service.js';
-import { AttemptLimiter } from '../src/domain/auth/attempt-limiter.js';
-import { AuthService } from '../src/domain/auth/auth.service.js';
-import { Authenticator } from '../src/domain/auth/authenticator.js';
-import { CredentialCache } from '../src/domain/auth/credential-cache.js';
-import { createPasswordHasher } from '../src/domain/auth/index.js';
-import { UserService } from '../src/domain/users/user.service.js';
+import type { ApiTokenService } from '../src/domain/auth/api-token.service.js';
+import type { AuthService } from '../src/domain/auth/auth.service.js';
+import { createIdentity, type Identity } from '../src/domain/auth/index.js';
+import type { UserService } from '../src/domain/users/user.service.js';
 import { ENGINES } from './helpers/databases.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { uniqueUsername } from './helpers/users.js';
@@ -21,45 +17,27 @@ import { uniqueUsername } from './helpers/users.js';
 describe.each(ENGINES)('local revocations name what they ended (%s PostgreSQL)', (engine) => {
   let t: TestApp;
   const forgotten: string[] = [];
+  let identity: Identity | undefined;
   let auth: AuthService;
   let users: UserService;
   let apiTokens: ApiTokenService;
 
   beforeAll(async () => {
     t = await startTestApp(engine, { sessionCacheS: 0 });
-    const { pool, config } = t;
-    const forget = (payload: string) => void forgotten.push(payload);
-    const secret = 'local-revocation-test-secret-0123456789';
-    const tokens = new AccessTokens(secret, config.accessTokenTtlS);
-    const attempts = new AttemptLimiter(1_000);
-    const passwords = createPasswordHasher(config);
-    users = new UserService({
-      pool,
+    // The identity services as the app wires them, observed where they forget a credential.
+    identity = await createIdentity({
+      config: t.config,
+      pool: t.pool,
+      log: pino({ level: 'silent' }),
       events: { publish: () => undefined },
-      passwords,
-      attempts,
-      config,
-      forget,
+      onForget: (payload) => void forgotten.push(payload),
     });
-    const authenticator = new Authenticator(pool, tokens, secret, {
-      sessions: new CredentialCache(10, 0, 's', (_, key) => key),
-      tokens: new CredentialCache(10, 0, 't', (p) => p.token_id),
-    });
-    const log = pino({ level: 'silent' });
-    auth = new AuthService({
-      pool,
-      log,
-      config,
-      users,
-      passwords,
-      tokens,
-      attempts,
-      authenticator,
-      forget,
-    });
-    apiTokens = new ApiTokenService(pool, config, forget);
+    ({ auth, users, apiTokens } = identity);
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await identity?.closeIdentity();
+    await t.close();
+  });
 
   const password = 'correct horse battery staple';
   const register = () => auth.register({ username: uniqueUsername(), password }, {});

@@ -47,6 +47,8 @@ export async function createIdentity(deps: {
   /** Login/register/guest attempt limits (per node, or shared through Redis: rate-limit/). */
   attempts?: AttemptCounter;
   metrics?: Metrics;
+  /** Told of each credential this node forgets, after its caches (what a revocation names). */
+  onForget?: Forget;
 }): Promise<Identity> {
   const { config, pool, log, events } = deps;
   const secret = await loadJwtSecret(config, log, pool);
@@ -64,6 +66,7 @@ export async function createIdentity(deps: {
   const forget: Forget = (payload) => {
     caches.sessions.invalidate(payload);
     caches.tokens.invalidate(payload);
+    deps.onForget?.(payload);
   };
   const feed =
     maxAgeMs > 0
