@@ -104,7 +104,8 @@ export async function historyScenario(profile: Profile, log: (s: string) => void
 
 /**
  * Every page from the newest back to the first, as readers scrolling up would: 8 readers, each
- * scrolling its own eighth of the room (the same pages one reader would read, sooner).
+ * opening the room (the newest page, which a node serves from another path than older pages)
+ * and then scrolling its own eighth of it (the same pages one reader would read, sooner).
  */
 async function scrollBack(
   url: string,
@@ -117,9 +118,14 @@ async function scrollBack(
   const span = Math.ceil((lastSeq + 1) / lanes);
   const counts = await Promise.all(
     Array.from({ length: lanes }, async (_, lane) => {
+      const open = await fetch(`${url}/api/v1/rooms/${roomId}/messages?limit=${limit}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      if (open.status !== 200) throw new Error(`opening the room answered ${open.status}`);
+      await open.arrayBuffer();
       const floor = lane * span;
       let before = Math.min(lastSeq + 1, floor + span);
-      let pages = 0;
+      let pages = 1;
       while (before > floor) {
         const res = await fetch(
           `${url}/api/v1/rooms/${roomId}/messages?limit=${limit}&before=${before}`,
