@@ -6,6 +6,7 @@
  * users' memberships are re-read, which repairs a join notice lost with a crashed node.
  */
 import type { Logger } from 'pino';
+import { BatchedLookup } from '../db/batch-queue.js';
 import type { Hub } from './hub.js';
 import type { EventLogReader } from './log.repository.js';
 import type { Outbound } from './outbound.js';
@@ -13,17 +14,28 @@ import type { RoomChannel } from './room-channel.js';
 
 export class Membership {
   #ticks = 0;
+  /**
+   * Connections arriving together (a node restart reconnects everyone) share one memberships
+   * query per batch of users; each still sees every commit made before it asked.
+   */
+  readonly #rooms: BatchedLookup<string, string[]>;
 
   constructor(
     private readonly hub: Hub,
     private readonly reader: EventLogReader,
     private readonly log: Logger,
     private readonly everyTicks = 10,
-  ) {}
+  ) {
+    this.#rooms = new BatchedLookup(
+      (userIds) => reader.memberships(userIds),
+      (id) => id,
+      64,
+    );
+  }
 
   /** The rooms (not archived) the user is a member of now. */
   async roomsOf(userId: string): Promise<string[]> {
-    return (await this.reader.memberships([userId])).get(userId) ?? [];
+    return (await this.#rooms.load(userId)) ?? [];
   }
 
   /** `userId` joined `roomId` with event `seq`: follow it from that event on. */

@@ -7,6 +7,7 @@ import { isUuid } from '../ids.js';
 import { randomBytes } from 'node:crypto';
 import type { Role, User } from '@parley/protocol';
 import type { Config } from '../../config.js';
+import { BatchedLookup } from '../../db/batch-queue.js';
 import { withTransaction, type Pool, type Queryable } from '../../db/pool.js';
 import { AppError, invalid, notFound } from '../../errors.js';
 import type { Actor } from '../actor.js';
@@ -44,7 +45,18 @@ export interface UserServiceDeps {
 }
 
 export class UserService {
-  constructor(private readonly deps: UserServiceDeps) {}
+  /**
+   * Profiles by id, concurrent reads sharing one statement (db/batch-queue.ts: each still sees
+   * every commit made before it asked): a reconnect storm asks for every user's own profile at once.
+   */
+  readonly #byId: BatchedLookup<string, repo.UserRow>;
+
+  constructor(private readonly deps: UserServiceDeps) {
+    this.#byId = new BatchedLookup(
+      async (ids) => new Map((await repo.findUsersByIds(deps.pool, ids)).map((r) => [r.id, r])),
+      (id) => id,
+    );
+  }
 
   /** Inserts the user and its `general` membership; `username_taken` if the name is in use. */
   async create(input: NewUser): Promise<repo.UserRow> {
@@ -91,7 +103,7 @@ export class UserService {
 
   async get(actor: Actor, id: string): Promise<User> {
     void actor; // every signed-in user may read public profiles
-    const row = isUuid(id) ? await repo.findUserById(this.deps.pool, id) : undefined;
+    const row = isUuid(id) ? await this.#byId.load(id) : undefined;
     if (!row) throw notFound('user');
     return repo.toUser(row);
   }
