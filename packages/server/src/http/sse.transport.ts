@@ -7,9 +7,9 @@
  * Headers for proxies: `text/event-stream`, `Cache-Control: no-cache, no-transform`,
  * `X-Accel-Buffering: no` (nginx must not buffer), and no compression (nothing compresses it).
  * Frames written in one turn leave together (coalesced-writes.ts). The queue is the response's
- * unsent bytes (`writableLength`). Lifecycle: opened by
- * stream.routes.ts, which also pings every open stream and ends them all on drain; `close`
- * ends the response (the browser's EventSource reconnects with `Last-Event-ID`).
+ * unsent bytes (`writableLength`). Lifecycle: opened by stream.routes.ts, which also pings every
+ * open stream and ends them all on drain; `close` ends the response (the browser's EventSource
+ * reconnects with `Last-Event-ID`).
  */
 import type { ServerResponse } from 'node:http';
 import type { Outbound } from '../realtime/outbound.js';

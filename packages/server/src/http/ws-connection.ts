@@ -89,8 +89,8 @@ export class WsConnection implements Sink {
     // The broadcast's pre-built frame straight onto the TCP socket (Outbound.wsFrame): safe to
     // interleave with `ws`'s own sends, which are synchronous whole-frame writes without
     // permessage-deflate (off: the server's default, see ws.routes.ts); `bufferedAmount` still
-    // counts these bytes, so the slow-consumer limit holds. Frames written in one turn leave
-    // in one syscall (coalesced-writes.ts).
+    // counts these bytes, so the slow-consumer limit holds. The frames after a turn's first
+    // leave together when the turn ends (coalesced-writes.ts).
     writeCoalesced(this.#raw, frame.wsFrame);
   }
 
@@ -170,7 +170,7 @@ export class WsConnection implements Sink {
     void presence.connected(sub);
     // Changes arrive as they happen; who is online already, the client learns once, here.
     presence.onlineSnapshot(actor.id).then(
-      // One TCP write for the whole snapshot: the frames are coalesced like every write.
+      // Not one TCP write per roommate: the snapshot's frames are coalesced like every write.
       (frames) => frames.forEach((frame) => sub.direct(frame)),
       (err: unknown) => this.log.warn({ err }, 'presence snapshot failed'),
     );
