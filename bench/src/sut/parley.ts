@@ -94,20 +94,23 @@ export async function startParley(options: ClusterOptions = {}): Promise<ParleyC
     await Promise.all(nodes.map((n) => n.stop()));
     await cleanup();
   };
+  const start = async (i: number) => {
+    const port = await freePort();
+    const node = await startProgram(
+      `parley-${i}`,
+      [...nodeArgs, MAIN_JS],
+      { ...env, PORT: String(port) },
+      port,
+      '/readyz',
+    );
+    nodes[i] = node;
+  };
   try {
-    // One at a time: the first node migrates (under an advisory lock anyway).
-    for (let i = 0; i < (options.nodes ?? 1); i++) {
-      const port = await freePort();
-      nodes.push(
-        await startProgram(
-          `parley-${i}`,
-          [...nodeArgs, MAIN_JS],
-          { ...env, PORT: String(port) },
-          port,
-          '/readyz',
-        ),
-      );
-    }
+    // The first node migrates the fresh database; the others then start together.
+    await start(0);
+    const rest = Array.from({ length: (options.nodes ?? 1) - 1 }, (_, i) => start(i + 1));
+    const failed = (await Promise.allSettled(rest)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (err) {
     await stop();
     throw err;
