@@ -1,14 +1,15 @@
 /**
  * Frames written to one socket within one turn of the event loop leave in (at most) two syscalls.
  *
- * Group commit acknowledges a batch of sends at once, so their events fan out in the same turn:
- * with a plain `write` each recipient got one syscall (and one wake-up on its side) per event.
- * The turn's first frame to a socket is written at once — a lone event costs what a plain write
- * does and leaves without waiting for the rest of the fan-out loop. A second frame in the same
- * turn corks the socket, and one `process.nextTick` — after the promise continuations that
- * publish the rest of a batch, before any I/O — uncorks every socket corked meanwhile: the rest
- * of the burst leaves in one `writev`. Each event is still its own frame; nothing waits past the
- * turn it was written in.
+ * Group commit acknowledges a batch of sends at once, so their events fan out together: with a
+ * plain `write` each recipient got one syscall (and one wake-up on its side) per event. The
+ * turn's first frame to a socket is written at once — a lone event costs what a plain write does
+ * and leaves without waiting for the rest of the fan-out loop. A second frame in the same turn
+ * corks the socket, and one `setImmediate` uncorks every socket corked meanwhile: the rest of
+ * the burst leaves in one `writev`. A turn ends at the loop's check phase, so it takes in the
+ * I/O callbacks already waiting in the same pass — the two send batches in flight often commit
+ * together — and never waits for more I/O (pending immediates make the poll phase return at
+ * once). Each event is still its own frame; nothing waits past the turn it was written in.
  *
  * Order is the socket's own: corked writes queue in the stream in call order, and `ws`'s own
  * sends (its cork/write/uncork pairs nest inside ours) queue behind them.
@@ -31,7 +32,7 @@ function endTurn(): void {
 export function writeCoalesced(socket: Writable, chunk: Buffer | string): void {
   const corkedBytes = written.get(socket);
   if (corkedBytes === undefined) {
-    if (written.size === 0) process.nextTick(endTurn);
+    if (written.size === 0) setImmediate(endTurn);
     written.set(socket, 0);
   } else {
     if (corkedBytes === 0) socket.cork();
