@@ -15,8 +15,8 @@
  * sends (its cork/write/uncork pairs nest inside ours) queue behind them.
  *
  * Corked bytes are not a backlog: the stream counts them as unsent (`writableLength`,
- * `bufferedAmount`) until the turn ends, so a slow-consumer check must subtract
- * `coalescedBytes` — or a burst of events in one turn would look like a client not reading.
+ * `bufferedAmount`) until the turn ends, so a slow-consumer check must count only the
+ * `backlog` — or a burst of events in one turn would look like a client not reading.
  */
 import type { Writable } from 'node:stream';
 
@@ -45,4 +45,9 @@ export function writeCoalesced(socket: Writable, chunk: Buffer | string): void {
 /** Bytes written to `socket` in this turn, still corked: they leave when the turn ends. */
 export function coalescedBytes(socket: Writable): number {
   return written.get(socket) ?? 0;
+}
+
+/** Of `unsent` bytes the stream reports for `socket`, those from earlier turns: its backlog. */
+export function backlog(socket: Writable, unsent: number): number {
+  return Math.max(0, unsent - coalescedBytes(socket));
 }

@@ -14,7 +14,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Outbound } from '../realtime/outbound.js';
 import type { Sink, Subscription } from '../realtime/subscription.js';
-import { coalescedBytes, writeCoalesced } from './coalesced-writes.js';
+import { backlog, writeCoalesced } from './coalesced-writes.js';
 import { encodeCursor } from './sse-cursor.js';
 
 export const SSE_HEADERS = {
@@ -37,7 +37,7 @@ export class SseStream implements Sink {
   ) {}
 
   buffered(): number {
-    return Math.max(0, this.res.writableLength - coalescedBytes(this.res));
+    return backlog(this.res, this.res.writableLength);
   }
 
   write(frame: Outbound, sub: Subscription): void {

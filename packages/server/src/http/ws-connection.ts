@@ -1,6 +1,7 @@
 /**
  * One WebSocket client. Owns its socket; implements the hub's `Sink` (frames are written as the
- * shared UTF-8 buffer of each broadcast; the queue is `bufferedAmount`). Lifecycle:
+ * shared pre-built frame of each broadcast, coalesced per turn; the queue is `bufferedAmount`
+ * from earlier turns). Lifecycle:
  *   open → (credential at the handshake, or an `auth` frame within AUTH_TIMEOUT_MS) →
  *   authenticate: follow every room of the user, `ready`, presence online, credential watch →
  *   frames, one at a time in arrival order (ws-handlers.ts; `send`s in order per room, rooms
@@ -22,7 +23,7 @@ import { AppError } from '../errors.js';
 import { Outbound } from '../realtime/outbound.js';
 import type { Sink, Subscription } from '../realtime/subscription.js';
 import { toAppError } from './error-handler.js';
-import { coalescedBytes, writeCoalesced } from './coalesced-writes.js';
+import { backlog, writeCoalesced } from './coalesced-writes.js';
 import { watchCredential, type Authenticated, type CredentialWatch } from './ws-auth.js';
 import { decodeFrame } from './ws-frames.js';
 import { HANDLERS, type FrameHandler } from './ws-handlers.js';
@@ -81,7 +82,7 @@ export class WsConnection implements Sink {
   // ---- Sink ----------------------------------------------------------------------------------
 
   buffered(): number {
-    return Math.max(0, this.socket.bufferedAmount - coalescedBytes(this.#raw));
+    return backlog(this.#raw, this.socket.bufferedAmount);
   }
 
   write(frame: Outbound): void {

@@ -51,6 +51,7 @@ export interface Metrics {
 
 export const TRANSPORTS: readonly Transport[] = ['ws', 'sse', 'longpoll'];
 export const RATE_LIMIT_SCOPES: readonly RateLimitScope[] = ['api', 'auth', 'send'];
+export const BLOCK_READS: readonly BlockRead[] = ['hit', 'load'];
 
 // Seconds. HTTP: an API call should take milliseconds; the tail buckets show trouble.
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -135,7 +136,7 @@ export function createMetrics(pool: Pool): Metrics {
     metrics.openConnections.set({ transport }, 0);
   }
   for (const scope of RATE_LIMIT_SCOPES) metrics.rateLimitRejections.inc({ scope }, 0);
-  for (const result of ['hit', 'load'] as const) metrics.historyBlockReads.inc({ result }, 0);
+  for (const result of BLOCK_READS) metrics.historyBlockReads.inc({ result }, 0);
 
   // Gauges read on scrape: no timers, always current.
   const readOnScrape = (name: string, help: string, read: () => number) =>
