@@ -1,5 +1,6 @@
 /**
- * Scenario 4: `GET …/messages?limit=50` on a room holding `messages` messages (seeded by SQL),
+ * Scenario 4: `GET …/messages?limit=50` on a room holding `messages` messages (seeded by SQL,
+ * then one sent through the API),
  * `readers` concurrent readers in a closed loop, half newest page, half a random older page.
  * Readers are wrk connections when wrk is installed (see clients/wrk.ts), else the Node worker.
  * Two phases with wrk: the first pass on a fresh node (older pages' blocks still to be read from
@@ -27,6 +28,12 @@ export async function historyScenario(profile: Profile, log: (s: string) => void
     if (!roomId) throw new Error('no room');
     log(`history: seeding ${messages.toLocaleString('en')} messages`);
     await seedHistory(cluster.databaseUrl, roomId, user.id, messages);
+    // A single node keeps access checks in memory and learns of writes it did not make (this
+    // SQL seed, like the operator CLI's) at its next write to the room or ROOM_VIEW_CACHE_S later
+    // (domain/rooms/room-view-cache.ts): one message through the API, as a running room has.
+    await user.client.messages.send(roomId, {
+      content: { type: 'text', text: 'after the import' },
+    });
     const params = {
       url: node.url,
       token: user.token,

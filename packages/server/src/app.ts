@@ -40,6 +40,8 @@ import { createRealtime } from './realtime/realtime.js';
 import { createLimits } from './rate-limit/shared-limits.js';
 import { createEventRetention } from './domain/event-retention.js';
 import { createChatServices } from './domain/messages/chat-services.js';
+import { keepRoomViews } from './domain/rooms/room-access.js';
+import { RoomViewCache } from './domain/rooms/room-view-cache.js';
 import { messageRoutes } from './http/messages.routes.js';
 import { roomRoutes } from './http/rooms.routes.js';
 import { searchRoutes } from './http/search.routes.js';
@@ -86,7 +88,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   instrumentPool(deps.pool, metrics);
   // The realtime hub delivers committed events (docs/REALTIME.md); tests may pass their own.
   const realtime = createRealtime(config, deps.pool, deps.log, metrics);
-  const events = deps.events ?? realtime.hub;
+  // One node is its database's only writer: access checks answer from memory, and every write
+  // forgets what it changed before it is answered (domain/rooms/room-view-cache.ts).
+  const roomViews =
+    !config.redisUrl && config.roomViewCacheS > 0
+      ? new RoomViewCache({ ttlMs: config.roomViewCacheS * 1000 })
+      : undefined;
+  if (roomViews) keepRoomViews(deps.pool, roomViews);
+  const hubEvents = deps.events ?? realtime.hub;
+  const events: EventPublisher = roomViews
+    ? {
+        publish(committed) {
+          for (const e of committed) roomViews.forgetRoom(e.room_id);
+          hubEvents.publish(committed);
+        },
+      }
+    : hubEvents;
   // Per node, or shared by the cluster through Redis when REDIS_URL is set (rate-limit/).
   const limits = createLimits(config, deps.log, metrics);
   const identity = await createIdentity({
@@ -96,6 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
     events,
     attempts: limits.attempts,
     metrics,
+    onRename: () => roomViews?.forgetAll(),
   });
   const ctx: AppContext = {
     config,
@@ -112,8 +130,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       events: () => events,
       // Long-poll (`wait=`) wakes on the room's next event, on any node (realtime/long-poll.ts).
       waiter: () => realtime.hub,
-      signalRead: (room_id, user_id, seq) =>
-        realtime.hub.signal({ type: 'read', room_id, user_id, seq }),
+      signalRead: (room_id, user_id, seq) => {
+        roomViews?.forgetRoom(room_id);
+        realtime.hub.signal({ type: 'read', room_id, user_id, seq });
+      },
       limiter: limits.sends,
       onHistoryBlock: (result) => metrics.historyBlockReads.inc({ result }),
     }),

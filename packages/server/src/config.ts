@@ -251,6 +251,12 @@ export const SPEC = {
     int(1, 10_000),
     'Newest messages kept per cached room',
   ),
+  roomViewCacheS: v(
+    'ROOM_VIEW_CACHE_S',
+    10,
+    int(0, 3600),
+    'Single node (no REDIS_URL): seconds a room-access check is kept in memory at most; every write through the node forgets what it changes (0 disables)',
+  ),
   historyBlockCacheMb: v(
     'HISTORY_BLOCK_CACHE_MB',
     64,

@@ -49,6 +49,8 @@ export async function createIdentity(deps: {
   metrics?: Metrics;
   /** Told of each credential this node forgets, after its caches (what a revocation names). */
   onForget?: Forget;
+  /** Told after a user's rename commits, before it is answered (names shown in history). */
+  onRename?: (userId: string) => void;
 }): Promise<Identity> {
   const { config, pool, log, events } = deps;
   const secret = await loadJwtSecret(config, log, pool);
@@ -83,7 +85,15 @@ export async function createIdentity(deps: {
         })
       : undefined;
   feed?.start();
-  const users = new UserService({ pool, events, passwords, attempts, config, forget });
+  const users = new UserService({
+    pool,
+    events,
+    passwords,
+    attempts,
+    config,
+    forget,
+    onRename: deps.onRename,
+  });
   const authenticator = new Authenticator(pool, tokens, secret, caches);
   const auth = new AuthService({
     pool,

@@ -18,6 +18,7 @@ import type { Pool, Queryable } from '../../db/pool.js';
 import { isAdmin, type Actor } from '../actor.js';
 import { isUuid } from '../ids.js';
 import { findRoomView, findRoomViews, type RoomViewRow } from './room.repository.js';
+import type { RoomViewCache } from './room-view-cache.js';
 
 export type RoomRight = 'read' | 'member' | 'post' | 'moderate' | 'manage';
 
@@ -60,7 +61,9 @@ export async function requireRoom(
 
 /**
  * On the pool, concurrent checks share one statement (db/batch-queue.ts; each still sees every
- * commit made before it was asked). Inside a transaction, the transaction's own view is needed.
+ * commit made before it was asked), and a node that is the database's only writer answers them
+ * from memory (room-view-cache.ts, same guarantee). Inside a transaction, the transaction's own
+ * view is needed.
  */
 function lookupRoomView(
   db: Queryable,
@@ -68,19 +71,38 @@ function lookupRoomView(
   userId: string,
 ): Promise<RoomViewRow | undefined> {
   if (!(db instanceof pg.Pool)) return findRoomView(db, roomId, userId);
-  let lookup = roomViewLookups.get(db);
-  if (!lookup) {
-    const pool = db;
-    lookup = new BatchedLookup((pairs) => findRoomViews(pool, pairs), viewKey);
-    roomViewLookups.set(db, lookup);
-  }
-  return lookup.load({ roomId, userId });
+  const views = roomViewsOf(db);
+  const load = () => views.lookup.load({ roomId, userId });
+  return views.cache ? views.cache.get(roomId, userId, load) : load();
+}
+
+/** Room views of one pool's database: how they are looked up, and kept when they may be. */
+interface RoomViews {
+  lookup: BatchedLookup<ViewKey, RoomViewRow>;
+  cache?: RoomViewCache;
 }
 
 type ViewKey = { roomId: string; userId: string };
 // Lower case: PostgreSQL answers in lower case, and a path may name a uuid in upper case.
 const viewKey = (k: ViewKey) => `${k.roomId}:${k.userId}`.toLowerCase();
-const roomViewLookups = new WeakMap<Pool, BatchedLookup<ViewKey, RoomViewRow>>();
+const roomViews = new WeakMap<Pool, RoomViews>();
+
+function roomViewsOf(pool: Pool): RoomViews {
+  let views = roomViews.get(pool);
+  if (!views) {
+    views = { lookup: new BatchedLookup((pairs) => findRoomViews(pool, pairs), viewKey) };
+    roomViews.set(pool, views);
+  }
+  return views;
+}
+
+/**
+ * Checks on `pool` answer from `cache` from now on. Only for a node that is the database's only
+ * writer and forgets what its writes change (see room-view-cache.ts; app.ts wires both).
+ */
+export function keepRoomViews(pool: Pool, cache: RoomViewCache): void {
+  roomViewsOf(pool).cache = cache;
+}
 
 export const roomArchived = (): AppError =>
   new AppError('room_archived', 'the room is archived; it is read-only');

@@ -42,6 +42,8 @@ export interface UserServiceDeps {
   config: Pick<Config, 'adminUsername'>;
   /** Told what this node ended, after the commit and before answering (auth/credential-cache.ts). */
   forget?: Forget;
+  /** Told after a rename commits and before it is answered (room-view-cache.ts). */
+  onRename?: (userId: string) => void;
 }
 
 export class UserService {
@@ -164,6 +166,7 @@ export class UserService {
         await revokeUserSessions(tx, actor.id, actor.sessionId);
       }
     });
+    if (displayName !== undefined) this.deps.onRename?.(actor.id);
     if (newHash !== undefined) this.deps.forget?.(ended.user(actor.id));
     return repo.toUser({ ...row, display_name: displayName ?? row.display_name });
   }
