@@ -1,12 +1,14 @@
 /**
  * Scenario 5: memory per idle connection. A fresh server, its RSS once warm (a few connections
  * opened and closed), then `connections` idle connections opened in two equal halves, RSS read
- * after each has settled. The figure is the marginal cost: RSS added by the second half ÷ its
- * count. The first half also pays one-time costs that are not per connection — V8 growing its
- * young generation (up to 32 MiB of semi-spaces) under the handshakes' allocations, JIT code,
- * pools — which would otherwise be spread over however many connections the profile opens
- * (16 KiB each at 2,000, a sixth of that at 10,000). The plain average (whole RSS growth ÷ all
- * connections) is reported beside it. Parley WS, Parley SSE (each on its own fresh node), and
+ * after each has settled. Each reading follows a full garbage collection in the server (through
+ * its inspector, sut/inspector.ts): what is read is what the connections retain, not the garbage
+ * V8 happened not to have collected yet — without it two readings of the same idle server differ
+ * by tens of MiB, more than 2,000 connections hold. The figure is the marginal cost: RSS added by
+ * the second half ÷ its count. The first half also pays one-time costs that are not per
+ * connection — JIT code, pools, V8's heap growing into new pages — which would otherwise be
+ * spread over however many connections the profile opens. The plain average (whole RSS growth ÷
+ * all connections) is reported beside it. Parley WS, Parley SSE (each on its own fresh node), and
  * bare `ws` for reference, all measured the same way.
  */
 import type { ReceiverKind } from '../clients/connections.js';
@@ -20,10 +22,16 @@ import { BENCH_SRC, startScript, type ServerProcess } from '../sut/server-proces
 import { registerUsers } from '../sut/fixtures.js';
 import { ReceiverGroup } from './harness.js';
 
-async function settledRss(pid: number, settleMs: number): Promise<number> {
+async function settledRss(server: ServerProcess, settleMs: number): Promise<number> {
   await sleep(Number(process.env.BENCH_IDLE_SETTLE_MS ?? settleMs));
-  return readProc(pid)?.rssBytes ?? 0;
+  if (!server.collectGarbage) throw new Error(`${server.name} was started without its inspector`);
+  await server.collectGarbage();
+  // The collection returns freed pages to the system in the background.
+  await sleep(GC_SETTLE_MS);
+  return readProc(server.pid)?.rssBytes ?? 0;
 }
+
+const GC_SETTLE_MS = 300;
 
 interface IdleMeasure {
   /** Marginal: RSS growth over the second half ÷ its connections. */
@@ -50,16 +58,16 @@ async function measureIdle(
     }));
   const warm = await ReceiverGroup.open(kind, conns(50), { rooms: 1, maxPerRoom: 1 }, 1);
   await warm.close();
-  const before = await settledRss(server.pid, settleMs);
+  const before = await settledRss(server, settleMs);
   const halfN = Math.floor(n / 2);
   const procs = Math.max(1, Math.floor(receiverProcesses(n) / 2));
   const opts = { rooms: 1, maxPerRoom: 1 };
   const first = await ReceiverGroup.open(kind, conns(halfN), opts, procs);
   try {
-    const half = await settledRss(server.pid, settleMs);
+    const half = await settledRss(server, settleMs);
     const second = await ReceiverGroup.open(kind, conns(n - halfN, halfN), opts, procs);
     try {
-      const after = await settledRss(server.pid, settleMs);
+      const after = await settledRss(server, settleMs);
       const kib = (bytes: number, count: number) => Math.round((bytes / count / 1024) * 100) / 100;
       return {
         kibPerConn: kib(after - half, n - halfN),
@@ -100,7 +108,9 @@ export async function idleScenario(
 ): Promise<void> {
   const n = profile.idle.connections;
   log(`idle: bare ws, ${n} connections`);
-  const bare = await startScript('bare-ws', `${BENCH_SRC}servers/bare-ws-server.ts`);
+  const bare = await startScript('bare-ws', `${BENCH_SRC}servers/bare-ws-server.ts`, {
+    inspect: true,
+  });
   try {
     rows.push(
       idleRow(
@@ -118,7 +128,7 @@ export async function idleScenario(
     ['parley-sse', 'sse'],
   ] as const) {
     log(`idle: parley ${key}, ${n} connections`);
-    const cluster = await startParley();
+    const cluster = await startParley({ inspect: true });
     try {
       const node = cluster.nodes[0];
       if (!node) throw new Error('no node');

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { INSPECT_ARG } from './inspector.js';
 import { freePort, startProgram, type ServerProcess } from './server-process.js';
 
 export const MAIN_JS = fileURLToPath(
@@ -36,6 +37,8 @@ export interface ClusterOptions {
   engine?: Engine;
   redis?: boolean;
   env?: Record<string, string>;
+  /** Nodes whose garbage the bench can collect on demand (sut/inspector.ts). */
+  inspect?: boolean;
 }
 
 const BENCH_ENV: Record<string, string> = {
@@ -89,6 +92,7 @@ export async function startParley(options: ClusterOptions = {}): Promise<ParleyC
   // BENCH_CPU_PROF=<dir>: every node writes a V8 CPU profile there on exit (open in DevTools).
   const profDir = process.env.BENCH_CPU_PROF;
   const nodeArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
+  if (options.inspect) nodeArgs.push(INSPECT_ARG);
   const nodes: ServerProcess[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));

@@ -8,12 +8,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sleep } from '../lib/clock.js';
+import { collectGarbage, INSPECT_ARG, inspectorUrl } from './inspector.js';
 
 export interface ServerProcess {
   name: string;
   pid: number;
   port: number;
   url: string;
+  /** A full garbage collection in the process; set when it was started with INSPECT_ARG. */
+  collectGarbage?: () => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -21,13 +24,14 @@ const running = new Set<ServerProcess>();
 
 export const BENCH_SRC = fileURLToPath(new URL('..', import.meta.url));
 
-function track(name: string, proc: ChildProcess, port: number): ServerProcess {
+function track(name: string, proc: ChildProcess, port: number, inspector?: string): ServerProcess {
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const handle: ServerProcess = {
     name,
     pid: proc.pid ?? -1,
     port,
     url: `http://127.0.0.1:${port}`,
+    ...(inspector ? { collectGarbage: () => collectGarbage(inspector) } : {}),
     stop: async () => {
       running.delete(handle);
       if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -45,11 +49,21 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((s) => s.stop()));
 }
 
-/** A baseline server script (TypeScript, run through tsx) that prints its port. */
-export async function startScript(name: string, script: string): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/**
+ * A baseline server script (TypeScript, run through tsx) that prints its port. With `inspect`,
+ * its garbage can be collected on demand (see inspector.ts).
+ */
+export async function startScript(
+  name: string,
+  script: string,
+  { inspect = false } = {},
+): Promise<ServerProcess> {
+  const proc = spawn(
+    process.execPath,
+    [...(inspect ? [INSPECT_ARG] : []), '--import', 'tsx', script],
+    { stdio: ['ignore', 'pipe', inspect ? 'pipe' : 'inherit'] },
+  );
+  const inspector = inspect ? readInspectorUrl(proc) : undefined;
   const port = await new Promise<number>((resolve, reject) => {
     let buffer = '';
     proc.stdout?.on('data', (chunk: Buffer) => {
@@ -60,7 +74,22 @@ export async function startScript(name: string, script: string): Promise<ServerP
     proc.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening`)));
     setTimeout(() => reject(new Error(`${name} did not listen within 20 s`)), 20_000).unref();
   });
-  return track(name, proc, port);
+  return track(name, proc, port, await inspector);
+}
+
+/** The inspector address the process prints; the rest of its stderr is passed through. */
+function readInspectorUrl(proc: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      const url = inspectorUrl((seen += text));
+      if (url) resolve(url);
+      const rest = text.split('\n').filter((l) => l && !/Debugger|inspector/.test(l));
+      if (rest.length > 0) process.stderr.write(`${rest.join('\n')}\n`);
+    });
+    proc.once('exit', () => reject(new Error('exited before its inspector listened')));
+  });
 }
 
 export async function freePort(): Promise<number> {
@@ -89,14 +118,25 @@ export async function startProgram(
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  proc.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  let inspector: string | undefined;
+  proc.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+    inspector ??= inspectorUrl(stderr);
+  });
   const handle = track(name, proc, port);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`${name} exited (${proc.exitCode}):\n${stderr}`);
     try {
       const res = await fetch(`${handle.url}${probe}`);
-      if (res.status === 200) return handle;
+      if (res.status === 200) {
+        if (args.includes(INSPECT_ARG)) {
+          const gcAt = inspector;
+          if (!gcAt) throw new Error(`${name} printed no inspector address:\n${stderr}`);
+          handle.collectGarbage = () => collectGarbage(gcAt);
+        }
+        return handle;
+      }
     } catch {
       // not listening yet
     }
