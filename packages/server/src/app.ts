@@ -92,7 +92,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
   // forgets what it changed before it is answered (domain/rooms/room-view-cache.ts).
   const roomViews =
     !config.redisUrl && config.roomViewCacheS > 0
-      ? new RoomViewCache({ ttlMs: config.roomViewCacheS * 1000 })
+      ? new RoomViewCache({
+          ttlMs: config.roomViewCacheS * 1000,
+          observe: (result) => metrics.roomViewReads.inc({ result }),
+        })
       : undefined;
   if (roomViews) keepRoomViews(deps.pool, roomViews);
   const hubEvents = deps.events ?? realtime.hub;

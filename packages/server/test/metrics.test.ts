@@ -95,6 +95,20 @@ describe('metrics: GET /metrics', () => {
     expect(find(samples, 'parley_history_block_cache_bytes')[0]?.value).toBeGreaterThan(0);
   });
 
+  it('counts access checks answered from memory (a single node) or the database', async () => {
+    const user = await registerUser(t.url);
+    const roomId = await generalRoomId(t.url, user);
+    const read = () =>
+      fetch(`${t.url}/api/v1/rooms/${roomId}/messages?limit=5`, { headers: user.headers });
+    const checks = async (result: string) =>
+      find(await scrape(t), 'parley_room_view_reads_total', { result })[0]?.value ?? 0;
+    const [hits, loads] = [await checks('hit'), await checks('load')];
+    expect((await read()).status).toBe(200); // this user's view of the room: read
+    expect((await read()).status).toBe(200); // kept
+    expect(await checks('load')).toBe(loads + 1);
+    expect(await checks('hit')).toBe(hits + 1);
+  });
+
   it('reports database pool usage and query latency', async () => {
     await fetch(`${t.url}/readyz`); // runs SELECT 1 through the pool
     const samples = await scrape(t);

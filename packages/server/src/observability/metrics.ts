@@ -20,6 +20,7 @@
  * | dbQueryDuration (parley_db_query_duration_seconds{outcome}) | pool-metrics.ts (wraps client.query) |
  * | parley_db_pool_{max,total,idle,waiting}         | read from the pg Pool on each scrape          |
  * | historyBlockReads (parley_history_block_reads_total{result}) | the older-history cache: a block found (`hit`) or read from the database (`load`) |
+ * | roomViewReads (parley_room_view_reads_total{result}) | a single node's access checks (room-view-cache.ts): answered from memory (`hit`) or the database (`load`) |
  * | parley_history_block_cache_bytes                | read from the older-history cache on each scrape (app.ts) |
  * | process_*, nodejs_* (event-loop lag, heap, GC)  | prom-client default collectors                |
  */
@@ -31,7 +32,8 @@ export type Transport = 'ws' | 'sse' | 'longpoll';
 /** Rate limiters, the only values of the `scope` label. */
 export type RateLimitScope = 'api' | 'auth' | 'send';
 /** How the older-history cache found a block: the only values of the `result` label. */
-export type BlockRead = 'hit' | 'load';
+/** How a cache answered: from memory (`hit`) or by reading the database (`load`). */
+export type CacheRead = 'hit' | 'load';
 
 export interface Metrics {
   registry: client.Registry;
@@ -45,13 +47,14 @@ export interface Metrics {
   rateLimitRejections: client.Counter<'scope'>;
   dbQueryDuration: client.Histogram<'outcome'>;
   historyBlockReads: client.Counter<'result'>;
+  roomViewReads: client.Counter<'result'>;
   /** Read on each scrape; app.ts points them at the parts it builds after the metrics. */
   sources: { historyBlockBytes: () => number };
 }
 
 export const TRANSPORTS: readonly Transport[] = ['ws', 'sse', 'longpoll'];
 export const RATE_LIMIT_SCOPES: readonly RateLimitScope[] = ['api', 'auth', 'send'];
-export const BLOCK_READS: readonly BlockRead[] = ['hit', 'load'];
+export const CACHE_READS: readonly CacheRead[] = ['hit', 'load'];
 
 // Seconds. HTTP: an API call should take milliseconds; the tail buckets show trouble.
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -127,6 +130,12 @@ export function createMetrics(pool: Pool): Metrics {
       labelNames: ['result'],
       registers,
     }),
+    roomViewReads: new client.Counter({
+      name: 'parley_room_view_reads_total',
+      help: 'Access checks of a single node (no REDIS_URL): answered from memory (hit) or read from the database (load)',
+      labelNames: ['result'],
+      registers,
+    }),
     sources: { historyBlockBytes: () => 0 },
   };
 
@@ -136,7 +145,10 @@ export function createMetrics(pool: Pool): Metrics {
     metrics.openConnections.set({ transport }, 0);
   }
   for (const scope of RATE_LIMIT_SCOPES) metrics.rateLimitRejections.inc({ scope }, 0);
-  for (const result of BLOCK_READS) metrics.historyBlockReads.inc({ result }, 0);
+  for (const result of CACHE_READS) {
+    metrics.historyBlockReads.inc({ result }, 0);
+    metrics.roomViewReads.inc({ result }, 0);
+  }
 
   // Gauges read on scrape: no timers, always current.
   const readOnScrape = (name: string, help: string, read: () => number) =>

@@ -3,7 +3,7 @@
  * rooms/chat-deps.ts). app.ts calls this once; transports receive the result through AppContext.
  */
 import type { Pool } from '../../db/pool.js';
-import type { BlockRead } from '../../observability/metrics.js';
+import type { CacheRead } from '../../observability/metrics.js';
 import type { EventPublisher } from '../event-log.js';
 import type { ChatDeps, RoomWaiter } from '../rooms/chat-deps.js';
 import { DmService } from '../rooms/dm.service.js';
@@ -41,7 +41,7 @@ export interface ChatWiring {
   signalRead?: ChatDeps['signalRead'];
   limiter?: SendRateLimiter;
   /** Told how each older-history block a page needed was found (app.ts: metrics). */
-  onHistoryBlock?: (read: BlockRead) => void;
+  onHistoryBlock?: (read: CacheRead) => void;
 }
 
 export function createChatServices(w: ChatWiring): ChatServices {

@@ -25,7 +25,7 @@
  * block loads (a room whose seqs are mostly reactions and edits) is left to one database query.
  */
 import { LRUCache } from 'lru-cache';
-import type { BlockRead } from '../../observability/metrics.js';
+import type { CacheRead } from '../../observability/metrics.js';
 import { renderCell, type RenderedCell } from './rendered-page.repository.js';
 
 /** Seqs per block: a 50-message page of a room that is mostly messages spans one or two. */
@@ -80,7 +80,7 @@ export class HistoryBlocks {
     maxBytes: number,
     private readonly load: BlockLoader,
     /** Told how each block a page needed was found (metrics). */
-    readonly observe: (read: BlockRead) => void = () => undefined,
+    readonly observe: (read: CacheRead) => void = () => undefined,
   ) {
     this.#blocks =
       maxBytes > 0

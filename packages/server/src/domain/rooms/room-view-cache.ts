@@ -21,6 +21,7 @@
  * its answer only into the entry, and at the generation, it started with.
  */
 import { LRUCache } from 'lru-cache';
+import type { CacheRead } from '../../observability/metrics.js';
 import type { RoomViewRow } from './room.repository.js';
 
 export interface RoomViewCacheOptions {
@@ -30,6 +31,8 @@ export interface RoomViewCacheOptions {
   maxRooms?: number;
   /** Users' views kept per room; a room's further readers look up every time. */
   maxViewsPerRoom?: number;
+  /** Told how each check was answered (metrics). */
+  observe?: (read: CacheRead) => void;
 }
 
 interface RoomEntry {
@@ -41,9 +44,11 @@ export class RoomViewCache {
   readonly #rooms: LRUCache<string, RoomEntry>;
   readonly #ttlMs: number;
   readonly #maxViews: number;
+  readonly #observe: (read: CacheRead) => void;
 
   constructor(options: RoomViewCacheOptions) {
     this.#ttlMs = options.ttlMs;
+    this.#observe = options.observe ?? (() => undefined);
     this.#maxViews = options.maxViewsPerRoom ?? 10_000;
     this.#rooms = new LRUCache({ max: options.maxRooms ?? 5_000 });
   }
@@ -62,7 +67,11 @@ export class RoomViewCache {
     const user = userId.toLowerCase();
     let entry = this.#rooms.get(room);
     const cached = entry?.views.get(user);
-    if (cached && performance.now() - cached.at < this.#ttlMs) return cached.row;
+    if (cached && performance.now() - cached.at < this.#ttlMs) {
+      this.#observe('hit');
+      return cached.row;
+    }
+    this.#observe('load');
     if (!entry) {
       entry = { generation: 0, views: new Map() };
       this.#rooms.set(room, entry);
