@@ -31,8 +31,7 @@ import type { Pool } from '../db/pool.js';
 export type Transport = 'ws' | 'sse' | 'longpoll';
 /** Rate limiters, the only values of the `scope` label. */
 export type RateLimitScope = 'api' | 'auth' | 'send';
-/** How the older-history cache found a block: the only values of the `result` label. */
-/** How a cache answered: from memory (`hit`) or by reading the database (`load`). */
+/** How a cache answered, the only values of `result`: from memory (`hit`) or the database (`load`). */
 export type CacheRead = 'hit' | 'load';
 
 export interface Metrics {
