@@ -24,14 +24,13 @@ const running = new Set<ServerProcess>();
 
 export const BENCH_SRC = fileURLToPath(new URL('..', import.meta.url));
 
-function track(name: string, proc: ChildProcess, port: number, inspector?: string): ServerProcess {
+function track(name: string, proc: ChildProcess, port: number): ServerProcess {
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const handle: ServerProcess = {
     name,
     pid: proc.pid ?? -1,
     port,
     url: `http://127.0.0.1:${port}`,
-    ...(inspector ? { collectGarbage: () => collectGarbage(inspector) } : {}),
     stop: async () => {
       running.delete(handle);
       if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -63,7 +62,14 @@ export async function startScript(
     [...(inspect ? [INSPECT_ARG] : []), '--import', 'tsx', script],
     { stdio: ['ignore', 'pipe', inspect ? 'pipe' : 'inherit'] },
   );
-  const inspector = inspect ? readInspectorUrl(proc) : undefined;
+  let stderr = '';
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    stderr = (stderr + text).slice(-4000);
+    // Passed through, but for the inspector's own banner.
+    const rest = text.split('\n').filter((l) => l && !/Debugger|inspector/.test(l));
+    if (rest.length > 0) process.stderr.write(`${rest.join('\n')}\n`);
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let buffer = '';
     proc.stdout?.on('data', (chunk: Buffer) => {
@@ -74,22 +80,17 @@ export async function startScript(
     proc.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening`)));
     setTimeout(() => reject(new Error(`${name} did not listen within 20 s`)), 20_000).unref();
   });
-  return track(name, proc, port, await inspector);
+  const handle = track(name, proc, port);
+  if (inspect) attachInspector(handle, stderr);
+  return handle;
 }
 
-/** The inspector address the process prints; the rest of its stderr is passed through. */
-function readInspectorUrl(proc: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      const text = chunk.toString();
-      const url = inspectorUrl((seen += text));
-      if (url) resolve(url);
-      const rest = text.split('\n').filter((l) => l && !/Debugger|inspector/.test(l));
-      if (rest.length > 0) process.stderr.write(`${rest.join('\n')}\n`);
-    });
-    proc.once('exit', () => reject(new Error('exited before its inspector listened')));
-  });
+/** Lets the bench collect garbage in a process started with INSPECT_ARG (it printed where). */
+function attachInspector(handle: ServerProcess, stderr: string): void {
+  // Node prints the address before it runs any of the program, so before it can be ready.
+  const url = inspectorUrl(stderr);
+  if (!url) throw new Error(`${handle.name} printed no inspector address:\n${stderr}`);
+  handle.collectGarbage = () => collectGarbage(url);
 }
 
 export async function freePort(): Promise<number> {
@@ -118,11 +119,7 @@ export async function startProgram(
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  let inspector: string | undefined;
-  proc.stderr?.on('data', (c: Buffer) => {
-    stderr = (stderr + c.toString()).slice(-4000);
-    inspector ??= inspectorUrl(stderr);
-  });
+  proc.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const handle = track(name, proc, port);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -130,11 +127,7 @@ export async function startProgram(
     try {
       const res = await fetch(`${handle.url}${probe}`);
       if (res.status === 200) {
-        if (args.includes(INSPECT_ARG)) {
-          const gcAt = inspector;
-          if (!gcAt) throw new Error(`${name} printed no inspector address:\n${stderr}`);
-          handle.collectGarbage = () => collectGarbage(gcAt);
-        }
+        if (args.includes(INSPECT_ARG)) attachInspector(handle, stderr);
         return handle;
       }
     } catch {
