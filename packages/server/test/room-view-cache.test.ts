@@ -66,12 +66,13 @@ describe('RoomViewCache', () => {
     expect(db.loads).toBe(2);
   });
 
-  it('forgets every room at once', async () => {
-    const cache = new RoomViewCache({ ttlMs: 60_000 });
+  it('forgets every room at once, and their places with them', async () => {
+    const cache = new RoomViewCache({ ttlMs: 60_000, maxViews: 1 });
     const { db, load } = database(1);
     await cache.get(ROOM, USER, load);
     cache.forgetAll();
     await cache.get(ROOM, USER, load);
+    await cache.get(ROOM, USER, load); // kept again: the one place was given back
     expect(db.loads).toBe(2);
   });
 
@@ -120,8 +121,8 @@ describe('RoomViewCache', () => {
     expect((await cache.get(ROOM, USER, load))?.last_seq).toBe(2);
   });
 
-  it('keeps at most maxViewsPerRoom users of one room; the others look up every time', async () => {
-    const cache = new RoomViewCache({ ttlMs: 60_000, maxViewsPerRoom: 1 });
+  it('keeps at most maxViews views in all; past it, readers look up every time', async () => {
+    const cache = new RoomViewCache({ ttlMs: 60_000, maxViews: 1 });
     const { db, load } = database(1);
     const other = USER.replace('5d2e', '6e3f');
     await cache.get(ROOM, USER, load);
@@ -129,5 +130,20 @@ describe('RoomViewCache', () => {
     await cache.get(ROOM, other, load);
     await cache.get(ROOM, USER, load);
     expect(db.loads).toBe(3);
+    // Forgetting the room frees its place: the next reader is kept again.
+    cache.forgetRoom(ROOM);
+    await cache.get(ROOM, other, load);
+    await cache.get(ROOM, other, load);
+    expect(db.loads).toBe(4);
+  });
+
+  it('gives back the places of a room it evicts', async () => {
+    const cache = new RoomViewCache({ ttlMs: 60_000, maxRooms: 1, maxViews: 1 });
+    const { db, load } = database(1);
+    const second = ROOM.replace('0b7c', '1c8d');
+    await cache.get(ROOM, USER, load);
+    await cache.get(second, USER, load); // evicts ROOM and its view
+    await cache.get(second, USER, load);
+    expect(db.loads).toBe(2);
   });
 });

@@ -27,10 +27,10 @@ import type { RoomViewRow } from './room.repository.js';
 export interface RoomViewCacheOptions {
   /** How long a view is trusted without a forget; > 0. */
   ttlMs: number;
-  /** Rooms kept (least recently used go first). */
+  /** Rooms kept (the least recently used goes first, with its views). */
   maxRooms?: number;
-  /** Users' views kept per room; a room's further readers look up every time. */
-  maxViewsPerRoom?: number;
+  /** Views kept in all (a few hundred bytes each); past it, new readers look up every time. */
+  maxViews?: number;
   /** Told how each check was answered (metrics). */
   observe?: (read: CacheRead) => void;
 }
@@ -45,12 +45,17 @@ export class RoomViewCache {
   readonly #ttlMs: number;
   readonly #maxViews: number;
   readonly #observe: (read: CacheRead) => void;
+  /** Views held by every entry together (bounded by maxViews). */
+  #views = 0;
 
   constructor(options: RoomViewCacheOptions) {
     this.#ttlMs = options.ttlMs;
     this.#observe = options.observe ?? (() => undefined);
-    this.#maxViews = options.maxViewsPerRoom ?? 10_000;
-    this.#rooms = new LRUCache({ max: options.maxRooms ?? 5_000 });
+    this.#maxViews = options.maxViews ?? 100_000;
+    this.#rooms = new LRUCache({
+      max: options.maxRooms ?? 5_000,
+      dispose: (entry) => (this.#views -= entry.views.size),
+    });
   }
 
   /**
@@ -79,13 +84,13 @@ export class RoomViewCache {
     const { generation } = entry;
     const at = performance.now();
     const row = await load();
-    if (
-      row &&
-      this.#rooms.peek(room) === entry &&
-      entry.generation === generation &&
-      (entry.views.size < this.#maxViews || entry.views.has(user))
-    )
-      entry.views.set(user, { row, at });
+    if (row && this.#rooms.peek(room) === entry && entry.generation === generation) {
+      const added = !entry.views.has(user);
+      if (!added || this.#views < this.#maxViews) {
+        entry.views.set(user, { row, at });
+        if (added) this.#views += 1;
+      }
+    }
     return row;
   }
 
@@ -94,12 +99,13 @@ export class RoomViewCache {
     const entry = this.#rooms.peek(roomId.toLowerCase());
     if (!entry) return;
     entry.generation += 1;
+    this.#views -= entry.views.size;
     entry.views.clear();
   }
 
   /** Something every view carries changed (a rename): all are read again. */
   forgetAll(): void {
     // Lookups in flight hold entries no longer here, so none of them stores its answer.
-    this.#rooms.clear();
+    this.#rooms.clear(); // disposes each entry: #views returns to 0
   }
 }
