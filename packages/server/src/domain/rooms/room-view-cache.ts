@@ -29,7 +29,7 @@ export interface RoomViewCacheOptions {
   ttlMs: number;
   /** Rooms kept (the least recently used goes first, with its views). */
   maxRooms?: number;
-  /** Views kept in all (a few hundred bytes each); past it, new readers look up every time. */
+  /** Views kept in all (~0.5 KiB each: 20,000 by default); past it, readers look up every time. */
   maxViews?: number;
   /** Told how each check was answered (metrics). */
   observe?: (read: CacheRead) => void;
@@ -51,7 +51,7 @@ export class RoomViewCache {
   constructor(options: RoomViewCacheOptions) {
     this.#ttlMs = options.ttlMs;
     this.#observe = options.observe ?? (() => undefined);
-    this.#maxViews = options.maxViews ?? 100_000;
+    this.#maxViews = options.maxViews ?? 20_000;
     this.#rooms = new LRUCache({
       max: options.maxRooms ?? 5_000,
       dispose: (entry) => (this.#views -= entry.views.size),
