@@ -41,7 +41,7 @@ import { createLimits } from './rate-limit/shared-limits.js';
 import { createEventRetention } from './domain/event-retention.js';
 import { createChatServices } from './domain/messages/chat-services.js';
 import { keepRoomViews } from './domain/rooms/room-access.js';
-import { RoomViewCache } from './domain/rooms/room-view-cache.js';
+import { forgetOnPublish, RoomViewCache } from './domain/rooms/room-view-cache.js';
 import { messageRoutes } from './http/messages.routes.js';
 import { roomRoutes } from './http/rooms.routes.js';
 import { searchRoutes } from './http/search.routes.js';
@@ -99,14 +99,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<App> {
       : undefined;
   if (roomViews) keepRoomViews(deps.pool, roomViews);
   const hubEvents = deps.events ?? realtime.hub;
-  const events: EventPublisher = roomViews
-    ? {
-        publish(committed) {
-          for (const e of committed) roomViews.forgetRoom(e.room_id);
-          hubEvents.publish(committed);
-        },
-      }
-    : hubEvents;
+  const events = roomViews ? forgetOnPublish(roomViews, hubEvents) : hubEvents;
   // Per node, or shared by the cluster through Redis when REDIS_URL is set (rate-limit/).
   const limits = createLimits(config, deps.log, metrics);
   const identity = await createIdentity({

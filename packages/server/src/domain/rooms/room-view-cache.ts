@@ -8,8 +8,8 @@
  * database lookup does. It holds because everything a view carries changes only through writes
  * this node makes, and each is forgotten here after its commit and before it is answered:
  * - every change in a room is an event in its log (messages, edits, reactions, joins, leaves,
- *   role changes, renames and archiving of the room) — app.ts forgets the room as each
- *   committed event is handed to the realtime hub;
+ *   role changes, renames and archiving of the room) — `forgetOnPublish` forgets the room as
+ *   each committed event is handed to the realtime hub (app.ts wires it);
  * - a read position (`last_read_seq`) — the receipts service's `signalRead`, likewise;
  * - a user's rename (`names_rev`, the history caches' tag) — the user service's `onRename`
  *   forgets everything.
@@ -22,6 +22,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { CacheRead } from '../../observability/metrics.js';
+import type { EventPublisher } from '../event-log.js';
 import type { RoomViewRow } from './room.repository.js';
 
 export interface RoomViewCacheOptions {
@@ -108,4 +109,17 @@ export class RoomViewCache {
     // Lookups in flight hold entries no longer here, so none of them stores its answer.
     this.#rooms.clear(); // disposes each entry: #views returns to 0
   }
+}
+
+/**
+ * `publisher` that first forgets each committed event's room: every write of the node hands its
+ * events here after commit and before it answers (rooms/chat-deps.ts, users/user.service.ts).
+ */
+export function forgetOnPublish(cache: RoomViewCache, publisher: EventPublisher): EventPublisher {
+  return {
+    publish(events) {
+      for (const e of events) cache.forgetRoom(e.room_id);
+      publisher.publish(events);
+    },
+  };
 }
