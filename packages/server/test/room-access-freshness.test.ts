@@ -43,8 +43,13 @@ describe('access checks kept in memory on a single node', () => {
     }
     return made.body.id;
   };
+  /** A send as it is answered, refusals included. */
+  const post = (who: TestUser, roomId: string, text: string) =>
+    call<Message & { error: { code: string } }>(who, 'POST', `/api/v1/rooms/${roomId}/messages`, {
+      text,
+    });
   const send = async (who: TestUser, roomId: string, text: string) => {
-    const res = await call<Message>(who, 'POST', `/api/v1/rooms/${roomId}/messages`, { text });
+    const res = await post(who, roomId, text);
     expect(res.status).toBe(201);
     return res.body;
   };
@@ -71,13 +76,7 @@ describe('access checks kept in memory on a single node', () => {
     const id = await room('public', [bob]);
     await send(bob, id, 'still here');
     expect((await call(bob, 'POST', `/api/v1/rooms/${id}/leave`)).status).toBe(204);
-    const refused = await call<{ error: { code: string } }>(
-      bob,
-      'POST',
-      `/api/v1/rooms/${id}/messages`,
-      { text: 'gone' },
-    );
-    expect(refused.status).toBe(403);
+    expect((await post(bob, id, 'gone')).status).toBe(403);
   });
 
   it('history read after a send’s 201 holds the message, on every reader', async () => {
@@ -119,12 +118,7 @@ describe('access checks kept in memory on a single node', () => {
     const id = await room('public');
     await send(alice, id, 'last words');
     expect((await call(alice, 'DELETE', `/api/v1/rooms/${id}`)).status).toBe(204);
-    const refused = await call<{ error: { code: string } }>(
-      alice,
-      'POST',
-      `/api/v1/rooms/${id}/messages`,
-      { text: 'too late' },
-    );
+    const refused = await post(alice, id, 'too late');
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('room_archived');
   });
