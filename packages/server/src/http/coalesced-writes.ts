@@ -59,7 +59,8 @@ export function writeCoalesced(socket: Writable, chunk: Buffer | string): void {
     if (written.size === 0) {
       setImmediate(endTurn);
       busyNow = busy.size > 0 && performance.now() < busyUntil;
-      if (!busyNow) busy.clear(); // nor keep closed sockets alive through an idle spell
+      // Stale: let go of them (until a turn comes, the last turn's sockets stay referenced).
+      if (!busyNow) busy.clear();
     }
     if (busyNow && busy.has(socket)) {
       socket.cork();
